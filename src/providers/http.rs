@@ -1,0 +1,222 @@
+//! The one HTTP client every provider calls through.
+//!
+//! It bounds each call (timeout, body size), retries 429 and 5xx answers and
+//! transport errors with backoff and jitter, honouring `Retry-After`, and
+//! reports every attempt to an [`Observer`] (the self-metrics). 401 and 403
+//! are never retried: the same keys will fail the same way.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::RETRY_AFTER;
+use reqwest::{RequestBuilder, Response, StatusCode};
+
+use super::ProviderError;
+
+/// Who made an upstream call, for the self-metrics.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CallLabels {
+    pub provider: &'static str,
+    pub account: String,
+    pub endpoint: String,
+}
+
+/// Receives one observation per upstream HTTP attempt.
+pub trait Observer: Send + Sync {
+    /// `code` is the HTTP status, or `error` when no response arrived.
+    fn observe(&self, call: &CallLabels, code: &str, elapsed: Duration);
+}
+
+/// Limits that apply to every upstream call.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// First backoff; doubles per attempt unless `Retry-After` says otherwise.
+    pub backoff: Duration,
+    /// Longest single wait, also for a larger `Retry-After`.
+    pub max_backoff: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(30),
+            max_body_bytes: 64 << 20,
+            max_attempts: 4,
+            backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(60),
+        }
+    }
+}
+
+pub struct Upstream {
+    client: reqwest::Client,
+    observer: Arc<dyn Observer>,
+    limits: Limits,
+}
+
+impl Upstream {
+    pub fn new(observer: Arc<dyn Observer>, limits: Limits) -> Result<Self, reqwest::Error> {
+        let client = reqwest::Client::builder()
+            .timeout(limits.timeout)
+            .user_agent(concat!("video-usage-exporter/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Upstream {
+            client,
+            observer,
+            limits,
+        })
+    }
+
+    /// Sends the request `build` makes (again on each retry) and returns the
+    /// body of a 2xx answer.
+    pub async fn send(
+        &self,
+        call: &CallLabels,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<Vec<u8>, ProviderError> {
+        let mut attempt = 1;
+        loop {
+            let started = Instant::now();
+            let outcome = build(&self.client).send().await;
+            let retry_after = match outcome {
+                Err(err) => {
+                    self.observer.observe(call, "error", started.elapsed());
+                    let err = ProviderError::Http(err.without_url().to_string());
+                    if attempt >= self.limits.max_attempts {
+                        return Err(err);
+                    }
+                    tracing::debug!(provider = call.provider, account = %call.account,
+                        endpoint = %call.endpoint, attempt, error = %err, "upstream call failed, retrying");
+                    None
+                }
+                Ok(response) => {
+                    let status = response.status();
+                    let body = read_limited(response, self.limits.max_body_bytes).await;
+                    self.observer
+                        .observe(call, status.as_str(), started.elapsed());
+                    let (retry_after, body) = body?;
+                    if status.is_success() {
+                        return Ok(body);
+                    }
+                    let err = status_error(status, &body);
+                    let retryable =
+                        status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
+                    if !retryable || attempt >= self.limits.max_attempts {
+                        return Err(err);
+                    }
+                    tracing::debug!(provider = call.provider, account = %call.account,
+                        endpoint = %call.endpoint, attempt, error = %err, "upstream call refused, retrying");
+                    retry_after
+                }
+            };
+            tokio::time::sleep(self.wait(attempt, retry_after)).await;
+            attempt += 1;
+        }
+    }
+
+    /// Waits `Retry-After` when given, else exponential backoff; plus up to
+    /// 25% jitter so that several accounts do not retry in lockstep.
+    fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        let base = retry_after.unwrap_or_else(|| {
+            self.limits
+                .backoff
+                .saturating_mul(1 << (attempt - 1).min(16))
+        });
+        let base = base.min(self.limits.max_backoff);
+        base + base.mul_f64(fastrand::f64() * 0.25)
+    }
+}
+
+async fn read_limited(
+    mut response: Response,
+    limit: u64,
+) -> Result<(Option<Duration>, Vec<u8>), ProviderError> {
+    let retry_after = response
+        .headers()
+        .get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(Duration::from_secs);
+    if response.content_length().is_some_and(|n| n > limit) {
+        return Err(ProviderError::TooLarge { limit });
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| ProviderError::Http(e.without_url().to_string()))?
+    {
+        if body.len() as u64 + chunk.len() as u64 > limit {
+            return Err(ProviderError::TooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok((retry_after, body))
+}
+
+/// An error for a non-2xx answer, with a short, printable excerpt of the body.
+fn status_error(status: StatusCode, body: &[u8]) -> ProviderError {
+    let text: String = String::from_utf8_lossy(body)
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let message = if text.trim().is_empty() {
+        status.canonical_reason().unwrap_or("no body").to_string()
+    } else {
+        text
+    };
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        ProviderError::Auth {
+            status: status.as_u16(),
+            message,
+        }
+    } else {
+        ProviderError::Status {
+            status: status.as_u16(),
+            message,
+        }
+    }
+}
+
+#[cfg(test)]
+pub mod tests {
+    use super::*;
+
+    struct Ignore;
+
+    impl Observer for Ignore {
+        fn observe(&self, _: &CallLabels, _: &str, _: Duration) {}
+    }
+
+    /// An upstream client whose observations go nowhere.
+    pub fn upstream() -> Arc<Upstream> {
+        Arc::new(Upstream::new(Arc::new(Ignore), Limits::default()).unwrap())
+    }
+
+    #[test]
+    fn waits_honour_retry_after_with_bounded_jitter() {
+        let up = upstream();
+        for _ in 0..100 {
+            let w = up.wait(1, Some(Duration::from_secs(2)));
+            assert!(w >= Duration::from_secs(2) && w <= Duration::from_millis(2500));
+            let w = up.wait(3, None);
+            assert!(w >= Duration::from_secs(4) && w <= Duration::from_secs(5));
+            let w = up.wait(1, Some(Duration::from_secs(3600)));
+            assert!(w <= Duration::from_secs(75));
+        }
+    }
+
+    #[test]
+    fn unauthorized_is_an_auth_error_and_others_are_not() {
+        assert!(status_error(StatusCode::UNAUTHORIZED, b"{}").is_auth());
+        assert!(status_error(StatusCode::FORBIDDEN, b"").is_auth());
+        let err = status_error(StatusCode::BAD_GATEWAY, b"");
+        assert!(!err.is_auth());
+        assert_eq!(err.to_string(), "HTTP 502: Bad Gateway");
+    }
+}

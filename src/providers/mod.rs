@@ -1,0 +1,238 @@
+//! The provider seam: what every provider hands to the core.
+//!
+//! A provider turns one or more upstream calls into an [`Endpoint`] whose
+//! `fetch` returns a complete [`Snapshot`], or an error. The snapshot already
+//! holds its exposition text, rendered once here when the data changes, so a
+//! scrape only copies bytes. A provider never sees Prometheus or the HTTP
+//! server; the core never sees a provider's wire format.
+//!
+//! Adding a provider is one module below this one and one line in
+//! [`endpoints`].
+
+pub mod http;
+pub mod numbers;
+pub mod scaleengine;
+
+use std::fmt::Write as _;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+
+/// A future as returned by [`Endpoint::fetch`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One refreshable unit: a (provider, account, endpoint, parameters) whose
+/// data is fetched, cached and replaced as a whole.
+pub trait Endpoint: Send + Sync {
+    /// Provider name as used in the `provider` label (`scaleengine`).
+    fn provider(&self) -> &'static str;
+    /// The configured `account` label value.
+    fn account(&self) -> &str;
+    /// The `endpoint` label value (`video.usage`).
+    fn name(&self) -> &str;
+    /// The least time between two fetches.
+    fn refresh_interval(&self) -> Duration;
+    /// Fetches everything (all pages) and renders it; never half a result.
+    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, ProviderError>>;
+}
+
+/// Why a fetch failed. Messages never contain a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("request failed: {0}")]
+    Http(String),
+    #[error("HTTP {status}: {message}")]
+    Status { status: u16, message: String },
+    #[error("HTTP {status} unauthorized: {message} (check the account's credentials)")]
+    Auth { status: u16, message: String },
+    #[error("cannot decode response: {0}")]
+    Decode(String),
+    #[error("API returned failure: {0}")]
+    Api(String),
+    #[error("response is larger than the limit of {limit} bytes")]
+    TooLarge { limit: u64 },
+    #[error("pagination: {0}")]
+    Pagination(String),
+}
+
+impl ProviderError {
+    /// Credentials errors: retrying before the next interval cannot help.
+    pub fn is_auth(&self) -> bool {
+        matches!(self, ProviderError::Auth { .. })
+    }
+}
+
+/// The endpoints of every configured provider account, in config order.
+pub fn endpoints(config: &Config, upstream: &Arc<http::Upstream>) -> Vec<Arc<dyn Endpoint>> {
+    let mut all = Vec::new();
+    all.extend(scaleengine::endpoints(config, upstream));
+    all
+}
+
+/// A gauge family's name and help text. Providers declare theirs as statics.
+#[derive(Debug)]
+pub struct GaugeFamily {
+    pub name: &'static str,
+    pub help: &'static str,
+}
+
+/// The rendered sample lines of one family within one snapshot.
+#[derive(Debug)]
+pub struct FamilySamples {
+    pub family: &'static GaugeFamily,
+    pub text: String,
+}
+
+/// A complete, immutable result of one endpoint fetch, already rendered.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    families: Vec<FamilySamples>,
+    series: usize,
+}
+
+impl Snapshot {
+    pub fn families(&self) -> &[FamilySamples] {
+        &self.families
+    }
+
+    /// How many series the snapshot holds.
+    pub fn series(&self) -> usize {
+        self.series
+    }
+}
+
+/// A sample value, written exactly: integers as integers, never via `f64`.
+pub trait SampleValue {
+    fn write_to(&self, out: &mut String);
+}
+
+impl SampleValue for u64 {
+    fn write_to(&self, out: &mut String) {
+        let _ = write!(out, "{self}");
+    }
+}
+
+impl SampleValue for f64 {
+    fn write_to(&self, out: &mut String) {
+        if self.is_finite() {
+            let _ = write!(out, "{self}");
+        } else if self.is_nan() {
+            out.push_str("NaN");
+        } else if *self > 0.0 {
+            out.push_str("+Inf");
+        } else {
+            out.push_str("-Inf");
+        }
+    }
+}
+
+/// Builds a [`Snapshot`]; every sample gets the `account` label first.
+pub struct SnapshotBuilder {
+    account: String,
+    families: Vec<FamilySamples>,
+    series: usize,
+}
+
+impl SnapshotBuilder {
+    pub fn new(account: &str) -> Self {
+        let mut escaped = String::with_capacity(account.len());
+        escape_label_value(&mut escaped, account);
+        SnapshotBuilder {
+            account: escaped,
+            families: Vec::new(),
+            series: 0,
+        }
+    }
+
+    /// Adds one sample. Callers guarantee label sets are unique per family.
+    pub fn gauge(
+        &mut self,
+        family: &'static GaugeFamily,
+        labels: &[(&str, &str)],
+        value: impl SampleValue,
+    ) {
+        let index = match self
+            .families
+            .iter()
+            .position(|f| std::ptr::eq(f.family, family))
+        {
+            Some(index) => index,
+            None => {
+                self.families.push(FamilySamples {
+                    family,
+                    text: String::new(),
+                });
+                self.families.len() - 1
+            }
+        };
+        let out = &mut self.families[index].text;
+        out.push_str(family.name);
+        out.push_str("{account=\"");
+        out.push_str(&self.account);
+        out.push('"');
+        for (name, value) in labels {
+            out.push(',');
+            out.push_str(name);
+            out.push_str("=\"");
+            escape_label_value(out, value);
+            out.push('"');
+        }
+        out.push_str("} ");
+        value.write_to(out);
+        out.push('\n');
+        self.series += 1;
+    }
+
+    pub fn finish(self) -> Snapshot {
+        Snapshot {
+            families: self.families,
+            series: self.series,
+        }
+    }
+}
+
+/// Escapes a label value for both the text format and OpenMetrics.
+pub fn escape_label_value(out: &mut String, value: &str) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static BYTES: GaugeFamily = GaugeFamily {
+        name: "test_bytes",
+        help: "Test.",
+    };
+
+    #[test]
+    fn label_values_are_escaped() {
+        let mut b = SnapshotBuilder::new("a\"b");
+        b.gauge(&BYTES, &[("url", "x\\y\nz")], 5u64);
+        let snap = b.finish();
+        assert_eq!(
+            snap.families()[0].text,
+            "test_bytes{account=\"a\\\"b\",url=\"x\\\\y\\nz\"} 5\n"
+        );
+        assert_eq!(snap.series(), 1);
+    }
+
+    #[test]
+    fn large_integers_are_written_exactly() {
+        let mut b = SnapshotBuilder::new("a");
+        b.gauge(&BYTES, &[], 18_446_744_073_709_551_615u64);
+        assert!(b.finish().families()[0]
+            .text
+            .ends_with(" 18446744073709551615\n"));
+    }
+}

@@ -1,0 +1,197 @@
+//! ScaleEngine request signing, byte for byte as the PHP reference client.
+//!
+//! The API verifies `base64(hmac_sha256(json_encode($request), secret))`
+//! over its own PHP `json_encode` of the request it decoded. So the JSON we
+//! sign must be exactly PHP's: keys in the order sent, `/` escaped as `\/`,
+//! every non-ASCII character as `\uXXXX` (lowercase hex, UTF-16 surrogate
+//! pairs above the BMP). serde_json escapes neither; hence this encoder.
+
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use serde_json::{Map, Value};
+use sha2::Sha256;
+use std::fmt::Write as _;
+
+/// PHP's `json_encode($value)` with default flags.
+pub fn php_json_encode(value: &Value) -> String {
+    let mut out = String::new();
+    encode_into(&mut out, value);
+    out
+}
+
+fn encode_into(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => encode_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                encode_into(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (key, item)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                encode_string(out, key);
+                out.push(':');
+                encode_into(out, item);
+            }
+            out.push('}');
+        }
+    }
+}
+
+fn encode_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '/' => out.push_str("\\/"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 || !c.is_ascii() => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// `base64_encode(hash_hmac('sha256', $json, $secret, true))`
+pub fn signature(json: &str, secret: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes keys of any length");
+    mac.update(json.as_bytes());
+    base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+}
+
+/// Signs `request` and returns the final `json` form field: the request
+/// with `signature` appended, encoded again the PHP way.
+pub fn signed_json(mut request: Map<String, Value>, secret: &str) -> String {
+    let sig = signature(&php_json_encode(&Value::Object(request.clone())), secret);
+    request.insert("signature".into(), Value::String(sig));
+    php_json_encode(&Value::Object(request))
+}
+
+/// Server side: whether a decoded request carries a valid signature.
+/// Used by the simulator, which recomputes the way a PHP server does.
+pub fn verify(mut request: Map<String, Value>, secret: &str) -> bool {
+    let Some(Value::String(sent)) = request.shift_remove("signature") else {
+        return false;
+    };
+    let expected = signature(&php_json_encode(&Value::Object(request)), secret);
+    // Constant-time comparison via the MAC would need the raw bytes; both
+    // sides are public-length base64 strings, so compare them in full.
+    sent.len() == expected.len()
+        && sent
+            .bytes()
+            .zip(expected.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn fixture(name: &str) -> Value {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    /// The vectors were produced by real PHP (`tests/fixtures/php_sign.php`).
+    #[test]
+    fn signature_matches_php_vectors() {
+        let vectors = fixture("php_sign_vectors.json");
+        let vectors = vectors.as_array().unwrap();
+        assert!(vectors.len() >= 5);
+        for v in vectors {
+            let request = v["request"].as_object().unwrap().clone();
+            let secret = v["secret"].as_str().unwrap();
+            assert_eq!(
+                php_json_encode(&Value::Object(request.clone())),
+                v["canonical"].as_str().unwrap(),
+                "canonical JSON of case {}",
+                v["name"]
+            );
+            assert_eq!(
+                signature(v["canonical"].as_str().unwrap(), secret),
+                v["signature"].as_str().unwrap(),
+                "signature of case {}",
+                v["name"]
+            );
+            assert_eq!(
+                signed_json(request, secret),
+                v["json"].as_str().unwrap(),
+                "posted json of case {}",
+                v["name"]
+            );
+        }
+    }
+
+    #[test]
+    fn signature_matches_php_for_slashes_and_non_ascii() {
+        let value: Value = serde_json::from_str(r#"{"url":["a/b","caf\u00e9 ü","😀"]}"#).unwrap();
+        assert_eq!(
+            php_json_encode(&value),
+            r#"{"url":["a\/b","caf\u00e9 \u00fc","\ud83d\ude00"]}"#
+        );
+    }
+
+    #[test]
+    fn verify_accepts_own_signature_and_rejects_tampering() {
+        let request: Map<String, Value> =
+            serde_json::from_str(r#"{"command":"video.usage","app":"x/y"}"#).unwrap();
+        let json = signed_json(request, "s3cret");
+        let decoded: Map<String, Value> = serde_json::from_str(&json).unwrap();
+        assert!(verify(decoded.clone(), "s3cret"));
+        assert!(!verify(decoded.clone(), "other"));
+        let mut tampered = decoded;
+        tampered.insert("app".into(), Value::String("z".into()));
+        assert!(!verify(tampered, "s3cret"));
+    }
+
+    /// Re-runs the PHP script when PHP is installed (CI installs it and sets
+    /// `REQUIRE_PHP=1`), proving the committed vectors are PHP's own output.
+    #[test]
+    fn committed_vectors_are_what_php_prints() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        let output = match std::process::Command::new("php")
+            .arg(dir.join("php_sign.php"))
+            .arg(dir.join("php_sign_cases.json"))
+            .output()
+        {
+            Ok(output) => output,
+            Err(_) if std::env::var_os("REQUIRE_PHP").is_none() => {
+                eprintln!("php not installed; skipping the live PHP comparison");
+                return;
+            }
+            Err(e) => panic!("REQUIRE_PHP is set but php cannot run: {e}"),
+        };
+        assert!(output.status.success(), "{:?}", output);
+        let live: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(live, fixture("php_sign_vectors.json"));
+    }
+}

@@ -1,0 +1,289 @@
+//! A fake ScaleEngine API that behaves as the seed document says.
+//!
+//! It reads the form field `json`, verifies the signature over its own PHP
+//! `json_encode` of the decoded request (as a PHP server does), rejects
+//! stale timestamps, answers failures as `"status": "failure"` with a
+//! message, pages with `limit`/`offset` and `count` (capping `limit` at
+//! [`MAX_LIMIT`]), returns numbers as strings, and serves the rows it is
+//! given, duplicates included. Values grow with time when asked, so demo
+//! graphs move.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Form, Json, Router};
+use serde_json::{json, Map, Value};
+
+use crate::providers::scaleengine::sign;
+
+/// The largest page the fake serves, whatever `limit` asks for.
+pub const MAX_LIMIT: u64 = 1000;
+/// How far a request's timestamp may be from the fake's clock.
+const TIMESTAMP_WINDOW_SECS: u64 = 300;
+
+/// One usage row as the API returns it.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub video_url: String,
+    pub bytes: u64,
+    pub requests: u64,
+}
+
+impl Row {
+    pub fn new(video_url: impl Into<String>, bytes: u64, requests: u64) -> Row {
+        Row {
+            video_url: video_url.into(),
+            bytes,
+            requests,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub id: u64,
+    pub name: String,
+    /// Rows for a whole-month query, in the order served.
+    pub month: Vec<Row>,
+    /// Rows for a query with `day`.
+    pub day: Vec<Row>,
+}
+
+/// Credentials and data of the fake account.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub api_key: String,
+    pub api_secret: String,
+    pub cdn_id: u64,
+    pub apps: Vec<App>,
+    /// Relative growth of every value per second since start (0: constant).
+    pub growth_per_second: f64,
+}
+
+/// One request the fake answered, for tests that count calls.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Call {
+    pub command: String,
+    pub app: String,
+    pub day: Option<u64>,
+    pub offset: u64,
+}
+
+pub struct ScaleEngineSim {
+    account: Account,
+    started: Instant,
+    calls: Mutex<Vec<Call>>,
+    failure: Mutex<Option<String>>,
+}
+
+impl ScaleEngineSim {
+    pub fn new(account: Account) -> Arc<Self> {
+        Arc::new(ScaleEngineSim {
+            account,
+            started: Instant::now(),
+            calls: Mutex::new(Vec::new()),
+            failure: Mutex::new(None),
+        })
+    }
+
+    /// Serves the API at `/scaleengine/`.
+    pub fn router(self: &Arc<Self>) -> Router {
+        Router::new()
+            .route("/scaleengine/", post(handle))
+            .with_state(self.clone())
+    }
+
+    /// Every request answered so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.calls.lock().expect("calls lock").clone()
+    }
+
+    /// From now on, answer every request with this failure message (or not).
+    pub fn set_failure(&self, message: Option<&str>) {
+        *self.failure.lock().expect("failure lock") = message.map(str::to_string);
+    }
+
+    fn scale(&self, value: u64) -> u64 {
+        let factor = 1.0 + self.account.growth_per_second * self.started.elapsed().as_secs_f64();
+        (value as f64 * factor) as u64
+    }
+
+    fn answer(&self, request: Map<String, Value>) -> Result<Value, String> {
+        if let Some(message) = self.failure.lock().expect("failure lock").clone() {
+            return Err(message);
+        }
+        if request.get("api_key").and_then(Value::as_str) != Some(&self.account.api_key) {
+            return Err("Invalid API key".into());
+        }
+        let cdn = request
+            .get("cdn_id")
+            .or_else(|| request.get("cdn"))
+            .and_then(Value::as_u64);
+        if cdn != Some(self.account.cdn_id) {
+            return Err("Invalid CDN ID".into());
+        }
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        match request.get("timestamp").and_then(Value::as_u64) {
+            Some(ts) if ts.abs_diff(now) <= TIMESTAMP_WINDOW_SECS => {}
+            _ => return Err("Request timestamp is missing or expired".into()),
+        }
+        if !sign::verify(request.clone(), &self.account.api_secret) {
+            return Err("Invalid signature".into());
+        }
+        let command = request.get("command").and_then(Value::as_str).unwrap_or("");
+        match command {
+            "video.getapps" => {
+                self.record(command, "", None, 0);
+                let apps: Vec<Value> = self
+                    .account
+                    .apps
+                    .iter()
+                    .map(|a| json!({"app_id": a.id.to_string(), "app_name": a.name}))
+                    .collect();
+                Ok(json!({
+                    "status": "success",
+                    "apps": apps,
+                    "count": self.account.apps.len(),
+                    "message": "Found Apps",
+                }))
+            }
+            "video.usage" => self.usage(&request),
+            other => Err(format!("Unknown command {other}")),
+        }
+    }
+
+    fn usage(&self, request: &Map<String, Value>) -> Result<Value, String> {
+        let app = match request.get("app") {
+            Some(Value::String(name)) => self.account.apps.iter().find(|a| &a.name == name),
+            Some(Value::Number(id)) => self.account.apps.iter().find(|a| Some(a.id) == id.as_u64()),
+            _ => return Err("Missing app".into()),
+        }
+        .ok_or("Unknown app")?;
+        if request.get("year").and_then(Value::as_u64).is_none()
+            || request.get("month").and_then(Value::as_u64).is_none()
+        {
+            return Err("Missing year or month".into());
+        }
+        let day = request.get("day").and_then(Value::as_u64);
+        let offset = request.get("offset").and_then(Value::as_u64).unwrap_or(0);
+        let limit = request
+            .get("limit")
+            .and_then(Value::as_u64)
+            .unwrap_or(MAX_LIMIT)
+            .min(MAX_LIMIT);
+        let urls: Option<Vec<&str>> = match request.get("url") {
+            None => None,
+            Some(Value::String(u)) => Some(vec![u.as_str()]),
+            Some(Value::Array(us)) => Some(us.iter().filter_map(Value::as_str).collect()),
+            Some(_) => return Err("Invalid url".into()),
+        };
+        self.record("video.usage", &app.name, day, offset);
+        let rows: Vec<&Row> = if day.is_some() { &app.day } else { &app.month }
+            .iter()
+            .filter(|r| {
+                urls.as_ref()
+                    .is_none_or(|us| us.contains(&r.video_url.as_str()))
+            })
+            .collect();
+        let page: Vec<Value> = rows
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|r| {
+                json!({
+                    "video_url": r.video_url,
+                    "bytes_total": self.scale(r.bytes).to_string(),
+                    "requests_total": self.scale(r.requests).to_string(),
+                })
+            })
+            .collect();
+        Ok(json!({
+            "status": "success",
+            "usage": page,
+            "count": rows.len(),
+            "message": "Found Video Usage",
+            "handle_time": "0.0010 seconds",
+        }))
+    }
+
+    fn record(&self, command: &str, app: &str, day: Option<u64>, offset: u64) {
+        self.calls.lock().expect("calls lock").push(Call {
+            command: command.to_string(),
+            app: app.to_string(),
+            day,
+            offset,
+        });
+    }
+}
+
+async fn handle(
+    State(sim): State<Arc<ScaleEngineSim>>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let request = form
+        .get("json")
+        .ok_or_else(|| "Missing json field".to_string())
+        .and_then(|text| {
+            serde_json::from_str::<Map<String, Value>>(text)
+                .map_err(|e| format!("Invalid JSON: {e}"))
+        });
+    let answer = request.and_then(|r| sim.answer(r));
+    match answer {
+        Ok(value) => Json(value).into_response(),
+        Err(message) => Json(json!({
+            "status": "failure",
+            "message": message,
+            "handle_time": "0.0001 seconds",
+        }))
+        .into_response(),
+    }
+}
+
+/// A demo account: a few apps of VOD files and live streams, with some
+/// duplicate rows, names with `/` and non-ASCII, and values that grow.
+pub fn demo_account() -> Account {
+    let mut apps = Vec::new();
+    for (id, name, count) in [
+        (101, "demo-origin", 40u64),
+        (102, "demo-vod", 120),
+        (103, "demo-live", 8),
+    ] {
+        let mut month = Vec::new();
+        for i in 0..count {
+            let url = match i % 4 {
+                0 => format!("sestore/{name}/video_{i}.mp4"),
+                1 => format!("live/stream-{i}"),
+                2 => format!("sestore/{name}/clip-é-{i}.mp4"),
+                _ => format!("{name}/folder/{i}/index.m3u8"),
+            };
+            let bytes = 1_000_000 * (i + 1) * (id - 100) + 4_294_967_296 * (i % 3);
+            month.push(Row::new(url.clone(), bytes, 10 * (i + 1)));
+            if i % 7 == 0 {
+                month.push(Row::new(url, bytes / 3, i + 1));
+            }
+        }
+        let day = month
+            .iter()
+            .map(|r| Row::new(r.video_url.clone(), r.bytes / 25, r.requests / 25 + 1))
+            .collect();
+        apps.push(App {
+            id,
+            name: name.to_string(),
+            month,
+            day,
+        });
+    }
+    Account {
+        api_key: "DEMOKEY0000000000000000000000000".into(),
+        api_secret: "demo-secret-not-a-real-one".into(),
+        cdn_id: 158,
+        apps,
+        growth_per_second: 0.001,
+    }
+}
