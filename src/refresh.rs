@@ -18,6 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 use arc_swap::ArcSwapOption;
 use moka::future::Cache;
 use moka::Expiry;
+use tokio::sync::Notify;
 
 use crate::providers::{Endpoint, ProviderError, Snapshot};
 
@@ -119,6 +120,8 @@ pub struct Refresher {
     observer: Arc<dyn CacheObserver>,
     /// Bumped whenever any target's snapshot changes.
     generation: AtomicU64,
+    /// Woken whenever a fetch finishes, for [`Refresher::wait_ready`].
+    fetched: Notify,
 }
 
 impl Refresher {
@@ -143,6 +146,7 @@ impl Refresher {
             cache,
             observer,
             generation: AtomicU64::new(0),
+            fetched: Notify::new(),
         })
     }
 
@@ -158,6 +162,21 @@ impl Refresher {
     /// Ready once every endpoint has been fetched once, or failed once.
     pub fn ready(&self) -> bool {
         self.targets.iter().all(|t| t.status().attempted)
+    }
+
+    /// Waits until [`Refresher::ready`], but no longer than `max`. The first
+    /// scrape after start-up uses it so that it carries data, not nothing.
+    pub async fn wait_ready(&self, max: Duration) {
+        let deadline = tokio::time::Instant::now() + max;
+        loop {
+            let fetched = self.fetched.notified();
+            if self.ready() {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, fetched).await.is_err() {
+                return;
+            }
+        }
     }
 
     /// Starts the first fetch of every endpoint.
@@ -181,12 +200,18 @@ impl Refresher {
         }
     }
 
-    /// Refreshes one endpoint and waits for it; for the first fetch in tests
-    /// and tools. Coalesces with refreshes already running.
-    pub async fn refresh(
+    /// Fetches endpoint `index` now, fresh or not, and waits for the outcome.
+    pub async fn refresh_now(
         self: &Arc<Self>,
         index: usize,
     ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
+        self.cache.invalidate(&index).await;
+        self.refresh(index).await
+    }
+
+    /// Refreshes endpoint `index` unless fresh, coalescing with any refresh
+    /// of it already running, and waits for the outcome.
+    async fn refresh(self: &Arc<Self>, index: usize) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
         let target = self.targets[index].clone();
         let this = self.clone();
         self.cache
@@ -196,10 +221,12 @@ impl Refresher {
                         let snapshot = Arc::new(snapshot);
                         target.record_success(snapshot.clone());
                         this.generation.fetch_add(1, Ordering::AcqRel);
+                        this.fetched.notify_waiters();
                         Ok(snapshot)
                     }
                     Err(err) => {
                         target.record_failure(&err);
+                        this.fetched.notify_waiters();
                         Err(err)
                     }
                 }

@@ -4,6 +4,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
@@ -45,7 +46,11 @@ pub async fn serve(
         .await
 }
 
+/// How long a scrape may wait for the very first fetches after start-up.
+const FIRST_SCRAPE_WAIT: Duration = Duration::from_secs(5);
+
 async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    state.refresher.wait_ready(FIRST_SCRAPE_WAIT).await;
     state.refresher.on_scrape().await;
     let format = Format::negotiate(headers.get(ACCEPT).and_then(|v| v.to_str().ok()));
     let gzip = accepts_gzip(headers.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));

@@ -1,0 +1,115 @@
+//! Shared test harness: the real exporter server on 127.0.0.1:0 in-process,
+//! next to the simulator, talking HTTP.
+
+#![allow(dead_code)] // each test binary uses a different part of the harness
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use video_usage_exporter::config::Config;
+use video_usage_exporter::server::{self, AppState};
+use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
+use video_usage_exporter::simulator::Simulator;
+
+pub const KEY: &str = "APX4GKLM0RKQLSP2FBO1ROPKSSW47DZE";
+pub const SECRET: &str = "8fc8c48da81e6a2a06a9556379bf798af508dc0792497c678b4c3532ba8b637f";
+
+pub struct Exporter {
+    pub addr: SocketAddr,
+    pub state: Arc<AppState>,
+}
+
+/// Starts the exporter for `yaml` (a full config file) and its first fetches.
+pub async fn start_exporter(yaml: &str) -> Exporter {
+    let config = Config::parse(yaml, "test.yml").expect("test config is valid");
+    let state = video_usage_exporter::assemble(&config, "/metrics").unwrap();
+    state.refresher.start();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(server::serve(
+        listener,
+        state.clone(),
+        std::future::pending(),
+    ));
+    Exporter { addr, state }
+}
+
+/// A ScaleEngine account of the fake with the test credentials.
+pub fn account(apps: Vec<App>) -> Account {
+    Account {
+        api_key: KEY.into(),
+        api_secret: SECRET.into(),
+        cdn_id: 158,
+        apps,
+        growth_per_second: 0.0,
+    }
+}
+
+pub fn app(id: u64, name: &str, month: Vec<Row>, day: Vec<Row>) -> App {
+    App {
+        id,
+        name: name.into(),
+        month,
+        day,
+    }
+}
+
+/// A config with one ScaleEngine account pointing at `sim`; `extra` lines
+/// are added to the account (indented by the caller's text as given).
+pub fn scaleengine_config(sim: &Simulator, extra: &str) -> String {
+    format!(
+        "refresh_interval: 5m\nscaleengine:\n  - account: main\n    api_url: {}\n    api_key: {KEY}\n    api_secret: {SECRET}\n    cdn_id: 158\n{extra}",
+        sim.scaleengine_url()
+    )
+}
+
+pub async fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let mut request = reqwest::Client::new().get(format!("http://{addr}{path}"));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+pub async fn scrape(addr: SocketAddr) -> String {
+    let response = get(addr, "/metrics", &[]).await;
+    assert_eq!(response.status(), 200);
+    response.text().await.unwrap()
+}
+
+/// Series (name and labels as exposed) to value, for the given metric prefix.
+pub fn samples(text: &str, prefix: &str) -> BTreeMap<String, String> {
+    text.lines()
+        .filter(|l| l.starts_with(prefix))
+        .map(|l| {
+            let (series, value) = l.rsplit_once(' ').unwrap();
+            (series.to_string(), value.to_string())
+        })
+        .collect()
+}
+
+/// Polls `check` until it is true or `within` has passed.
+pub async fn eventually<F, Fut>(within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = Instant::now() + within;
+    while !check().await {
+        assert!(
+            Instant::now() < deadline,
+            "condition not met within {within:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The label value escaping of the exposition formats.
+pub fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,385 @@
+//! ScaleEngine end to end: exporter + simulator over real HTTP.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read as _;
+use std::time::Duration;
+
+use common::*;
+use video_usage_exporter::simulator::scaleengine::Row;
+use video_usage_exporter::simulator::Simulator;
+
+/// 2,600 URLs with `/`, non-ASCII, quotes and values above 2^32, plus
+/// duplicate rows spread across pages.
+fn big_app() -> Vec<Row> {
+    let mut rows = Vec::new();
+    for i in 0..2600u64 {
+        let url = match i % 5 {
+            0 => format!("sestore/jb/video_{i}.mp4"),
+            1 => format!("live/café-{i}"),
+            2 => format!("直播/频道/{i}"),
+            3 => format!("odd \"quoted\" \\ name {i}"),
+            _ => format!("stream{i}"),
+        };
+        rows.push(Row::new(url.clone(), 4_294_967_296 + i * 1_000_003, i));
+        if i % 9 == 0 {
+            rows.push(Row::new(url, 17 + i, 1));
+        }
+    }
+    rows
+}
+
+fn expected(rows: &[Row]) -> BTreeMap<String, (u64, u64)> {
+    let mut totals = BTreeMap::new();
+    for r in rows {
+        let e = totals.entry(r.video_url.clone()).or_insert((0, 0));
+        e.0 += r.bytes;
+        e.1 += r.requests;
+    }
+    totals
+}
+
+fn series(name: &str, app: &str, url: &str, period: &str) -> String {
+    format!(
+        "{name}{{account=\"main\",app=\"{app}\",video_url=\"{}\",period=\"{period}\"}}",
+        escape(url)
+    )
+}
+
+#[tokio::test]
+async fn every_url_across_pages_appears_with_exact_values() {
+    let month = big_app();
+    let day: Vec<Row> = month
+        .iter()
+        .take(1500)
+        .map(|r| Row::new(r.video_url.clone(), r.bytes / 7, r.requests))
+        .collect();
+    let sim = Simulator::start(account(vec![app(
+        12,
+        "vod-library",
+        month.clone(),
+        day.clone(),
+    )]))
+    .await
+    .unwrap();
+    // 700 is not a divisor of anything here, and the fake caps pages at 1000.
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        "    apps: [vod-library]\n    page_size: 700\n",
+    ))
+    .await;
+    let text = scrape(exporter.addr).await;
+
+    for (period, rows) in [("month", &month), ("day", &day)] {
+        let want = expected(rows);
+        assert!(want.len() >= 1300, "{period}: {} URLs", want.len());
+        let bytes = samples(&text, "scaleengine_video_bytes{");
+        let requests = samples(&text, "scaleengine_video_requests{");
+        for (url, (b, r)) in &want {
+            assert_eq!(
+                bytes.get(&series(
+                    "scaleengine_video_bytes",
+                    "vod-library",
+                    url,
+                    period
+                )),
+                Some(&b.to_string()),
+                "{url} {period}"
+            );
+            assert_eq!(
+                requests.get(&series(
+                    "scaleengine_video_requests",
+                    "vod-library",
+                    url,
+                    period
+                )),
+                Some(&r.to_string()),
+                "{url} {period}"
+            );
+        }
+        let period_series = bytes
+            .keys()
+            .filter(|k| k.ends_with(&format!("period=\"{period}\"}}")))
+            .count();
+        assert_eq!(period_series, want.len(), "no extra series for {period}");
+        let total: u64 = want.values().map(|v| v.0).sum();
+        let app_bytes = samples(&text, "scaleengine_app_bytes{");
+        assert_eq!(
+            app_bytes.get(&format!(
+                "scaleengine_app_bytes{{account=\"main\",app=\"vod-library\",period=\"{period}\"}}"
+            )),
+            Some(&total.to_string())
+        );
+    }
+
+    assert_eq!(expected(&month).len(), 2600);
+
+    // Every page fetched exactly once: offsets 0, 700, 1400, ... per period.
+    let calls = sim.scaleengine.calls();
+    let mut seen = HashMap::new();
+    for c in &calls {
+        *seen.entry(c.clone()).or_insert(0) += 1;
+    }
+    assert!(
+        seen.values().all(|&n| n == 1),
+        "a page was fetched twice: {calls:?}"
+    );
+    let month_rows = month.len() as u64;
+    let month_pages = calls.iter().filter(|c| c.day.is_none()).count() as u64;
+    assert_eq!(month_pages, month_rows.div_ceil(700));
+}
+
+#[tokio::test]
+async fn seed_example_duplicates_are_summed_into_one_series() {
+    let rows = vec![
+        Row::new("sestore/jb/my_video.mp4", 5_106_077, 1),
+        Row::new("sestore/jb/my_video.mp4", 2_875_558, 1),
+    ];
+    let sim = Simulator::start(account(vec![app(1, "demo-origin", rows.clone(), rows)]))
+        .await
+        .unwrap();
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        "    apps: [demo-origin]\n    periods: [month]\n",
+    ))
+    .await;
+    let text = scrape(exporter.addr).await;
+    let bytes = samples(&text, "scaleengine_video_bytes{");
+    assert_eq!(bytes.len(), 1, "{bytes:?}");
+    assert_eq!(
+        bytes.get(&series(
+            "scaleengine_video_bytes",
+            "demo-origin",
+            "sestore/jb/my_video.mp4",
+            "month"
+        )),
+        Some(&"7981635".to_string())
+    );
+    let requests = samples(&text, "scaleengine_video_requests{");
+    assert_eq!(requests.values().next(), Some(&"2".to_string()));
+}
+
+#[tokio::test]
+async fn url_filters_with_slashes_and_non_ascii_are_signed_correctly() {
+    let wanted = [
+        "sestore/jb/my_video.mp4",
+        "live/café",
+        "直播/频道",
+        "emoji 😀/x",
+    ];
+    let mut rows: Vec<Row> = wanted
+        .iter()
+        .enumerate()
+        .map(|(i, u)| Row::new(*u, 1000 + i as u64, 1))
+        .collect();
+    rows.push(Row::new("not/asked/for", 5, 5));
+    let sim = Simulator::start(account(vec![app(3, "démo/app", rows.clone(), rows)]))
+        .await
+        .unwrap();
+    let urls = wanted
+        .iter()
+        .map(|u| format!("\"{u}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        &format!("    apps: [\"démo/app\"]\n    urls: [{urls}]\n"),
+    ))
+    .await;
+    let text = scrape(exporter.addr).await;
+    assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 1"), "{text}");
+    for (i, u) in wanted.iter().enumerate() {
+        for period in ["month", "day"] {
+            let s = series("scaleengine_video_bytes", "démo/app", u, period);
+            assert!(text.contains(&format!("{s} {}\n", 1000 + i)), "missing {s}");
+        }
+    }
+    assert!(!text.contains("not/asked/for"));
+}
+
+#[tokio::test]
+async fn apps_are_listed_with_getapps_when_omitted() {
+    let sim = Simulator::start(account(vec![
+        app(1, "one", vec![Row::new("a", 1, 1)], vec![]),
+        app(2, "two", vec![Row::new("b", 2, 2)], vec![]),
+    ]))
+    .await
+    .unwrap();
+    let exporter = start_exporter(&scaleengine_config(&sim, "    periods: [month]\n")).await;
+    let text = scrape(exporter.addr).await;
+    assert!(
+        text.contains("scaleengine_app_bytes{account=\"main\",app=\"one\",period=\"month\"} 1\n")
+    );
+    assert!(
+        text.contains("scaleengine_app_bytes{account=\"main\",app=\"two\",period=\"month\"} 2\n")
+    );
+    let calls = sim.scaleengine.calls();
+    assert_eq!(
+        calls
+            .iter()
+            .filter(|c| c.command == "video.getapps")
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn failure_status_sets_up_to_zero_and_keeps_the_last_good_data() {
+    let sim = Simulator::start(account(vec![app(
+        1,
+        "a",
+        vec![Row::new("x", 42, 1)],
+        vec![],
+    )]))
+    .await
+    .unwrap();
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        "    apps: [a]\n    periods: [month]\n",
+    ))
+    .await;
+    let before = scrape(exporter.addr).await;
+    assert!(
+        before.contains("scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 42\n")
+    );
+
+    sim.scaleengine.set_failure(Some("Maintenance window"));
+    let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
+    assert!(err.to_string().contains("Maintenance window"), "{err}");
+    let after = scrape(exporter.addr).await;
+    assert!(after.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 0\n"));
+    assert!(
+        after.contains("scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 42\n"),
+        "last good data kept"
+    );
+
+    sim.scaleengine.set_failure(None);
+    exporter.state.refresher.refresh_now(0).await.unwrap();
+    let recovered = scrape(exporter.addr).await;
+    assert!(recovered.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 1\n"));
+}
+
+#[tokio::test]
+async fn wrong_secret_is_reported_without_leaking_it() {
+    let sim = Simulator::start(account(vec![app(
+        1,
+        "a",
+        vec![Row::new("x", 1, 1)],
+        vec![],
+    )]))
+    .await
+    .unwrap();
+    let yaml = scaleengine_config(&sim, "    apps: [a]\n").replace(SECRET, "wrong-secret-value");
+    let exporter = start_exporter(&yaml).await;
+    let text = scrape(exporter.addr).await;
+    assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 0\n"));
+    assert!(!text.contains("scaleengine_video_bytes{"));
+    assert!(!text.contains("wrong-secret-value") && !text.contains(KEY));
+    let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
+    assert_eq!(err.to_string(), "API returned failure: Invalid signature");
+    let landing = get(exporter.addr, "/", &[]).await.text().await.unwrap();
+    assert!(
+        landing.contains("down")
+            && !landing.contains("wrong-secret-value")
+            && !landing.contains(KEY)
+    );
+}
+
+#[tokio::test]
+async fn concurrent_scrapes_never_fetch_a_page_twice() {
+    let rows: Vec<Row> = (0..2500)
+        .map(|i| Row::new(format!("v/{i}"), i, 1))
+        .collect();
+    let sim = Simulator::start(account(vec![app(1, "a", rows.clone(), rows)]))
+        .await
+        .unwrap();
+    let exporter = start_exporter(&scaleengine_config(&sim, "    apps: [a]\n")).await;
+    let scrapes: Vec<_> = (0..40)
+        .map(|_| tokio::spawn(scrape(exporter.addr)))
+        .collect();
+    for s in scrapes {
+        assert!(s.await.unwrap().contains("scaleengine_app_bytes{"));
+    }
+    let calls = sim.scaleengine.calls();
+    // 3 pages per period, 2 periods: each fetched once.
+    assert_eq!(calls.len(), 6, "{calls:?}");
+}
+
+#[tokio::test]
+async fn stale_data_is_refreshed_once_however_many_scrape_at_once() {
+    let sim = Simulator::start(account(vec![app(
+        1,
+        "a",
+        vec![Row::new("x", 1, 1)],
+        vec![],
+    )]))
+    .await
+    .unwrap();
+    let yaml = scaleengine_config(
+        &sim,
+        "    apps: [a]\n    periods: [month]\n    refresh_interval: 1s\n",
+    );
+    let exporter = start_exporter(&yaml).await;
+    scrape(exporter.addr).await;
+    assert_eq!(sim.scaleengine.calls().len(), 1);
+    // Let the entry expire, then have 40 scrapers find it stale at once.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let scrapes: Vec<_> = (0..40)
+        .map(|_| tokio::spawn(scrape(exporter.addr)))
+        .collect();
+    for s in scrapes {
+        s.await.unwrap();
+    }
+    eventually(Duration::from_secs(5), || async {
+        sim.scaleengine.calls().len() >= 2
+    })
+    .await;
+    // Give any stray duplicate refresh time to show up before counting.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sim.scaleengine.calls().len(), 2);
+    let text = scrape(exporter.addr).await;
+    assert!(text.contains("video_usage_exporter_cache_requests_total{result=\"hit\"}"));
+    assert!(text.contains("video_usage_exporter_cache_requests_total{result=\"miss\"}"));
+}
+
+#[tokio::test]
+async fn gzip_and_openmetrics_are_negotiated() {
+    let sim = Simulator::start(account(vec![app(
+        1,
+        "a",
+        vec![Row::new("x", 1, 1)],
+        vec![],
+    )]))
+    .await
+    .unwrap();
+    let exporter = start_exporter(&scaleengine_config(&sim, "    apps: [a]\n")).await;
+    let plain = scrape(exporter.addr).await;
+    assert!(!plain.contains("# EOF"));
+    let om = get(
+        exporter.addr,
+        "/metrics",
+        &[("Accept", "application/openmetrics-text;version=1.0.0")],
+    )
+    .await;
+    assert!(om.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/openmetrics-text"));
+    let om = om.text().await.unwrap();
+    assert!(om.ends_with("# EOF\n"));
+    assert!(om.contains("# TYPE video_usage_exporter_upstream_requests counter\n"));
+
+    let gz = get(exporter.addr, "/metrics", &[("Accept-Encoding", "gzip")]).await;
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let bytes = gz.bytes().await.unwrap();
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(&bytes[..])
+        .read_to_string(&mut text)
+        .unwrap();
+    assert!(text.contains("scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 1\n"));
+
+    assert_eq!(get(exporter.addr, "/-/healthy", &[]).await.status(), 200);
+    assert_eq!(get(exporter.addr, "/-/ready", &[]).await.status(), 200);
+    assert_eq!(get(exporter.addr, "/nope", &[]).await.status(), 404);
+}
