@@ -228,7 +228,9 @@ fn real_prometheus_scrapes_the_exporter() {
     let exporter_up = query("video_usage_exporter_up");
     assert!(exporter_up.contains("\"1\"]"), "{exporter_up}");
     // Prometheus counts samples it dropped as duplicates in its own metrics.
-    let own = get(&format!("http://127.0.0.1:{prom_port}/metrics")).unwrap().1;
+    let own = get(&format!("http://127.0.0.1:{prom_port}/metrics"))
+        .unwrap()
+        .1;
     assert!(
         own.contains("\nprometheus_target_scrapes_sample_duplicate_timestamp_total 0\n"),
         "Prometheus saw duplicate samples"
