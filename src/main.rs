@@ -161,7 +161,11 @@ fn init_logging(level: LogLevel, format: LogFormat) {
     // Our own crate at the chosen level; dependencies only from warn up.
     let filter = EnvFilter::new(format!("warn,video_usage_exporter={level}"));
     let layer = match format {
-        LogFormat::Logfmt => tracing_logfmt::layer().boxed(),
+        LogFormat::Logfmt => tracing_subscriber::fmt::layer()
+            .event_format(tracing_logfmt::EventsFormatter::default())
+            .fmt_fields(tracing_logfmt::FieldsFormatter::default())
+            .with_writer(std::io::stderr)
+            .boxed(),
         LogFormat::Json => tracing_subscriber::fmt::layer()
             .json()
             .with_writer(std::io::stderr)
