@@ -29,6 +29,7 @@ pub struct Config {
     pub timeout: Duration,
     pub max_response_bytes: u64,
     pub scaleengine: Vec<ScaleEngineAccount>,
+    pub wowza: Vec<WowzaAccount>,
 }
 
 impl Config {
@@ -73,6 +74,8 @@ struct RawConfig {
     max_response_bytes: u64,
     #[serde(default)]
     scaleengine: Vec<ScaleEngineAccount>,
+    #[serde(default)]
+    wowza: Vec<WowzaAccount>,
 }
 
 fn default_refresh() -> Duration {
@@ -91,10 +94,13 @@ impl TryFrom<RawConfig> for Config {
     type Error = String;
 
     fn try_from(raw: RawConfig) -> Result<Self, String> {
-        if raw.scaleengine.is_empty() {
-            return Err("no provider account is configured (add a `scaleengine` entry)".into());
+        if raw.scaleengine.is_empty() && raw.wowza.is_empty() {
+            return Err(
+                "no provider account is configured (add a `scaleengine` or `wowza` entry)".into(),
+            );
         }
         unique("scaleengine", raw.scaleengine.iter().map(|a| &a.account))?;
+        unique("wowza", raw.wowza.iter().map(|a| &a.account))?;
         if raw.max_response_bytes == 0 {
             return Err("max_response_bytes must be positive".into());
         }
@@ -103,6 +109,7 @@ impl TryFrom<RawConfig> for Config {
             timeout: raw.timeout,
             max_response_bytes: raw.max_response_bytes,
             scaleengine: raw.scaleengine,
+            wowza: raw.wowza,
         })
     }
 }
@@ -299,6 +306,216 @@ impl TryFrom<RawScaleEngine> for ScaleEngineAccount {
             max_pages: raw.max_pages,
             refresh_interval: raw.refresh_interval,
             account,
+        })
+    }
+}
+
+/// Wowza Streaming Cloud credentials: the key pair, or a bearer token (JWT).
+#[derive(Debug, Clone)]
+pub enum WowzaAuth {
+    Keys { api_key: Secret, access_key: Secret },
+    Token(Secret),
+}
+
+/// The `from`/`to` window of Wowza queries, ending now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// From the start of the current UTC month.
+    Month,
+    /// From the start of the current UTC day.
+    Day,
+    /// A rolling window of this length.
+    Last(Duration),
+}
+
+impl<'de> Deserialize<'de> for Window {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        match text.as_str() {
+            "month" => Ok(Window::Month),
+            "day" => Ok(Window::Day),
+            other => parse_duration(other).map(Window::Last).map_err(|e| {
+                de::Error::custom(format!("window is `month`, `day` or a duration: {e}"))
+            }),
+        }
+    }
+}
+
+/// `billing_mode` query values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingMode {
+    PayAsYouGo,
+    TwentyfourSeven,
+}
+
+impl BillingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingMode::PayAsYouGo => "pay_as_you_go",
+            BillingMode::TwentyfourSeven => "twentyfour_seven",
+        }
+    }
+}
+
+/// `transcoder_type` query values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TranscoderType {
+    Transcoded,
+    Passthrough,
+}
+
+impl TranscoderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TranscoderType::Transcoded => "transcoded",
+            TranscoderType::Passthrough => "passthrough",
+        }
+    }
+}
+
+/// Per-resource refresh intervals; unset ones follow the provider's cadence.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WowzaIntervals {
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub transcoder_time: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub transcoder_network: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub stream_source_network: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub stream_target_network: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub peak_recording: Option<Duration>,
+    #[serde(default, deserialize_with = "optional_duration")]
+    pub viewer_data: Option<Duration>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(try_from = "RawWowza")]
+pub struct WowzaAccount {
+    pub account: String,
+    pub api_url: reqwest::Url,
+    pub auth: WowzaAuth,
+    pub viewer_data: bool,
+    pub window: Window,
+    pub billing_modes: Vec<BillingMode>,
+    pub transcoder_types: Vec<TranscoderType>,
+    pub refresh_intervals: WowzaIntervals,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWowza {
+    account: EnvString,
+    #[serde(default = "default_wowza_url")]
+    api_url: EnvString,
+    api_key: Option<EnvString>,
+    api_key_file: Option<EnvString>,
+    access_key: Option<EnvString>,
+    access_key_file: Option<EnvString>,
+    token: Option<EnvString>,
+    token_file: Option<EnvString>,
+    #[serde(default = "default_true")]
+    viewer_data: bool,
+    #[serde(default = "default_window")]
+    window: Window,
+    #[serde(default = "default_billing_modes")]
+    billing_modes: Vec<BillingMode>,
+    #[serde(default = "default_transcoder_types")]
+    transcoder_types: Vec<TranscoderType>,
+    #[serde(default)]
+    refresh_intervals: WowzaIntervals,
+}
+
+fn default_wowza_url() -> EnvString {
+    EnvString("https://api.cloud.wowza.com/api/v1".into())
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_window() -> Window {
+    Window::Month
+}
+
+fn default_billing_modes() -> Vec<BillingMode> {
+    vec![BillingMode::PayAsYouGo, BillingMode::TwentyfourSeven]
+}
+
+fn default_transcoder_types() -> Vec<TranscoderType> {
+    vec![TranscoderType::Transcoded, TranscoderType::Passthrough]
+}
+
+impl TryFrom<RawWowza> for WowzaAccount {
+    type Error = String;
+
+    fn try_from(raw: RawWowza) -> Result<Self, String> {
+        let account = raw.account.0;
+        if account.is_empty() {
+            return Err("account must not be empty".into());
+        }
+        let has_keys = raw.api_key.is_some()
+            || raw.api_key_file.is_some()
+            || raw.access_key.is_some()
+            || raw.access_key_file.is_some();
+        let has_token = raw.token.is_some() || raw.token_file.is_some();
+        let auth = match (has_keys, has_token) {
+            (true, true) => {
+                return Err(format!(
+                    "account `{account}`: set api_key and access_key, or token, not both"
+                ))
+            }
+            (false, false) => {
+                return Err(format!(
+                    "account `{account}`: api_key and access_key (or token) are required"
+                ))
+            }
+            (true, false) => WowzaAuth::Keys {
+                api_key: secret_from(raw.api_key, raw.api_key_file, "api_key", &account)?,
+                access_key: secret_from(
+                    raw.access_key,
+                    raw.access_key_file,
+                    "access_key",
+                    &account,
+                )?,
+            },
+            (false, true) => {
+                WowzaAuth::Token(secret_from(raw.token, raw.token_file, "token", &account)?)
+            }
+        };
+        let api_url = http_url(raw.api_url.0.trim_end_matches('/'), &account)?;
+        for (name, empty, twice) in [
+            (
+                "billing_modes",
+                raw.billing_modes.is_empty(),
+                raw.billing_modes.iter().collect::<HashSet<_>>().len() != raw.billing_modes.len(),
+            ),
+            (
+                "transcoder_types",
+                raw.transcoder_types.is_empty(),
+                raw.transcoder_types.iter().collect::<HashSet<_>>().len()
+                    != raw.transcoder_types.len(),
+            ),
+        ] {
+            if empty || twice {
+                return Err(format!(
+                    "account `{account}`: {name} must list each value once, and at least one"
+                ));
+            }
+        }
+        Ok(WowzaAccount {
+            account,
+            api_url,
+            auth,
+            viewer_data: raw.viewer_data,
+            window: raw.window,
+            billing_modes: raw.billing_modes,
+            transcoder_types: raw.transcoder_types,
+            refresh_intervals: raw.refresh_intervals,
         })
     }
 }
@@ -532,6 +749,74 @@ scaleengine:
             &format!("api_secret: s\n    api_secret_file: {}", path.display()),
         ));
         assert!(e.contains("not both"), "{e}");
+    }
+
+    const WOWZA: &str = r#"
+wowza:
+  - account: main
+    api_key: k
+    access_key: a
+"#;
+
+    #[test]
+    fn wowza_defaults_and_auth_styles() {
+        let c = Config::parse(WOWZA, "cfg.yml").unwrap();
+        let a = &c.wowza[0];
+        assert_eq!(a.api_url.as_str(), "https://api.cloud.wowza.com/api/v1");
+        assert!(matches!(a.auth, WowzaAuth::Keys { .. }));
+        assert!(a.viewer_data);
+        assert_eq!(a.window, Window::Month);
+        assert_eq!(a.billing_modes.len(), 2);
+        assert_eq!(a.transcoder_types.len(), 2);
+
+        let c = Config::parse(
+            "wowza:\n  - account: jwt\n    token: eyJhbGciOi.x.y\n    api_url: http://127.0.0.1:1/api/v2.0/\n    window: 7d\n    refresh_intervals: {viewer_data: 2h}\n",
+            "cfg.yml",
+        )
+        .unwrap();
+        let a = &c.wowza[0];
+        assert!(matches!(&a.auth, WowzaAuth::Token(t) if t.expose() == "eyJhbGciOi.x.y"));
+        assert_eq!(a.api_url.as_str(), "http://127.0.0.1:1/api/v2.0");
+        assert_eq!(a.window, Window::Last(Duration::from_secs(7 * 86400)));
+        assert_eq!(
+            a.refresh_intervals.viewer_data,
+            Some(Duration::from_secs(7200))
+        );
+    }
+
+    #[test]
+    fn wowza_bad_auth_and_values_are_rejected() {
+        for (from, to, reason) in [
+            (
+                "    access_key: a\n",
+                "",
+                "access_key or access_key_file is required",
+            ),
+            ("    api_key: k\n    access_key: a\n", "", "are required"),
+            (
+                "    access_key: a\n",
+                "    access_key: a\n    token: t\n",
+                "not both",
+            ),
+            (
+                "    access_key: a\n",
+                "    access_key: a\n    window: fortnight\n",
+                "window is",
+            ),
+            (
+                "    access_key: a\n",
+                "    access_key: a\n    billing_modes: [monthly]\n",
+                "unknown variant",
+            ),
+            (
+                "    access_key: a\n",
+                "    access_key: a\n    refresh_intervals: {views: 1h}\n",
+                "unknown field `views`",
+            ),
+        ] {
+            let e = error(&WOWZA.replace(from, to));
+            assert!(e.contains(reason), "{to}: {e}");
+        }
     }
 
     #[test]

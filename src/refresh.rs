@@ -53,8 +53,24 @@ impl Target {
     }
 
     fn record_success(&self, snapshot: Arc<Snapshot>) {
+        let e = self.endpoint.as_ref();
+        tracing::debug!(
+            provider = e.provider(),
+            account = e.account(),
+            endpoint = e.name(),
+            series = snapshot.series(),
+            "refreshed"
+        );
         self.snapshot.store(Some(snapshot));
         let mut status = self.status.lock().expect("status lock");
+        if status.consecutive_failures > 0 {
+            tracing::info!(
+                provider = e.provider(),
+                account = e.account(),
+                endpoint = e.name(),
+                "refresh recovered"
+            );
+        }
         status.up = true;
         status.attempted = true;
         status.last_success = Some(SystemTime::now());
@@ -73,6 +89,8 @@ impl Target {
                 .saturating_mul(1 << (status.consecutive_failures - 1).min(16))
                 .min(interval)
         };
+        // The provider's own `Retry-After` wins when it asks for longer.
+        let backoff = backoff.max(err.retry_after().unwrap_or_default());
         status.up = false;
         status.attempted = true;
         status.retry_at = Some(Instant::now() + backoff);

@@ -102,10 +102,13 @@ impl Upstream {
                     if status.is_success() {
                         return Ok(body);
                     }
-                    let err = status_error(status, &body);
+                    let err = status_error(status, &body, retry_after);
                     let retryable =
                         status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
-                    if !retryable || attempt >= self.limits.max_attempts {
+                    // A wait longer than we would sleep inside one fetch is
+                    // left to the refresher's backoff instead.
+                    let too_long = retry_after.is_some_and(|d| d > self.limits.max_backoff);
+                    if !retryable || too_long || attempt >= self.limits.max_attempts {
                         return Err(err);
                     }
                     tracing::debug!(provider = call.provider, account = %call.account,
@@ -159,11 +162,11 @@ async fn read_limited(
 }
 
 /// An error for a non-2xx answer, with a short, printable excerpt of the body.
-fn status_error(status: StatusCode, body: &[u8]) -> ProviderError {
+fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) -> ProviderError {
     let text: String = String::from_utf8_lossy(body)
         .chars()
         .filter(|c| !c.is_control())
-        .take(200)
+        .take(500)
         .collect();
     let message = if text.trim().is_empty() {
         status.canonical_reason().unwrap_or("no body").to_string()
@@ -174,6 +177,12 @@ fn status_error(status: StatusCode, body: &[u8]) -> ProviderError {
         ProviderError::Auth {
             status: status.as_u16(),
             message,
+        }
+    } else if status == StatusCode::TOO_MANY_REQUESTS || retry_after.is_some() {
+        ProviderError::RateLimited {
+            status: status.as_u16(),
+            message,
+            retry_after,
         }
     } else {
         ProviderError::Status {
@@ -213,10 +222,17 @@ pub mod tests {
 
     #[test]
     fn unauthorized_is_an_auth_error_and_others_are_not() {
-        assert!(status_error(StatusCode::UNAUTHORIZED, b"{}").is_auth());
-        assert!(status_error(StatusCode::FORBIDDEN, b"").is_auth());
-        let err = status_error(StatusCode::BAD_GATEWAY, b"");
+        assert!(status_error(StatusCode::UNAUTHORIZED, b"{}", None).is_auth());
+        assert!(status_error(StatusCode::FORBIDDEN, b"", None).is_auth());
+        let err = status_error(StatusCode::BAD_GATEWAY, b"", None);
         assert!(!err.is_auth());
         assert_eq!(err.to_string(), "HTTP 502: Bad Gateway");
+        let err = status_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            b"slow down",
+            Some(Duration::from_secs(90)),
+        );
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(90)));
+        assert_eq!(err.to_string(), "HTTP 429, rate limited: slow down");
     }
 }

@@ -12,6 +12,7 @@
 pub mod http;
 pub mod numbers;
 pub mod scaleengine;
+pub mod wowza;
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -48,6 +49,13 @@ pub enum ProviderError {
     Status { status: u16, message: String },
     #[error("HTTP {status} unauthorized: {message} (check the account's credentials)")]
     Auth { status: u16, message: String },
+    #[error("HTTP {status}, rate limited: {message}")]
+    RateLimited {
+        status: u16,
+        message: String,
+        /// What `Retry-After` asked for, when it was given.
+        retry_after: Option<Duration>,
+    },
     #[error("cannot decode response: {0}")]
     Decode(String),
     #[error("API returned failure: {0}")]
@@ -56,6 +64,8 @@ pub enum ProviderError {
     TooLarge { limit: u64 },
     #[error("pagination: {0}")]
     Pagination(String),
+    #[error("not ready: {0}")]
+    NotReady(String),
 }
 
 impl ProviderError {
@@ -63,12 +73,21 @@ impl ProviderError {
     pub fn is_auth(&self) -> bool {
         matches!(self, ProviderError::Auth { .. })
     }
+
+    /// How long the provider asked us to wait before calling again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            ProviderError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
 }
 
 /// The endpoints of every configured provider account, in config order.
 pub fn endpoints(config: &Config, upstream: &Arc<http::Upstream>) -> Vec<Arc<dyn Endpoint>> {
     let mut all = Vec::new();
     all.extend(scaleengine::endpoints(config, upstream));
+    all.extend(wowza::endpoints(config, upstream));
     all
 }
 

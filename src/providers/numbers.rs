@@ -17,6 +17,20 @@ pub fn lenient_u64_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D
     d.deserialize_any(OptionalU64)
 }
 
+/// Like [`lenient_u64_opt`], but a negative number means "not available"
+/// (Wowza reports `bytes_billed: -1` where nothing is billed yet).
+pub fn lenient_u64_or_unavailable<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<u64>, D::Error> {
+    d.deserialize_any(Unavailable)
+}
+
+/// A non-negative number of any magnitude or fraction (viewing seconds),
+/// as a number or a string.
+pub fn lenient_f64_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    d.deserialize_any(OptionalF64)
+}
+
 /// Parses the text form: digits, optionally surrounded by blanks.
 pub fn parse_u64_text(s: &str) -> Option<u64> {
     let t = s.trim();
@@ -91,6 +105,80 @@ impl<'de> Visitor<'de> for OptionalU64 {
     }
 }
 
+struct Unavailable;
+
+impl<'de> Visitor<'de> for Unavailable {
+    type Value = Option<u64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an integer, as a number or a string (negative: not available)")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(u64::try_from(v).ok())
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v < 0.0 {
+            Ok(None)
+        } else {
+            LenientU64.visit_f64(v).map(Some)
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        match v.trim().strip_prefix('-') {
+            Some(rest) if parse_u64_text(rest).is_some() => Ok(None),
+            _ => LenientU64.visit_str(v).map(Some),
+        }
+    }
+}
+
+struct OptionalF64;
+
+impl<'de> Visitor<'de> for OptionalF64 {
+    type Value = Option<f64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a non-negative number, as a number or a string")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v as f64))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        self.visit_f64(v as f64)
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.is_finite() && v >= 0.0 {
+            Ok(Some(v))
+        } else {
+            Err(E::custom(format!("{v} is not a non-negative number")))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        match v.trim().parse::<f64>() {
+            Ok(n) => self.visit_f64(n),
+            Err(_) => Err(E::custom(format!("{v:?} is not a number"))),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,6 +223,37 @@ mod tests {
         ] {
             assert!(n(bad).is_err(), "{bad} should not parse");
         }
+    }
+
+    #[test]
+    fn negative_billed_bytes_mean_unavailable() {
+        #[derive(Deserialize)]
+        struct Billed {
+            #[serde(deserialize_with = "lenient_u64_or_unavailable")]
+            b: Option<u64>,
+        }
+        let b = |json: &str| serde_json::from_str::<Billed>(json).map(|r| r.b);
+        assert_eq!(b(r#"{"b": -1}"#).unwrap(), None);
+        assert_eq!(b(r#"{"b": "-1"}"#).unwrap(), None);
+        assert_eq!(b(r#"{"b": 53446778562}"#).unwrap(), Some(53_446_778_562));
+        assert!(b(r#"{"b": "x"}"#).is_err());
+    }
+
+    #[test]
+    fn viewing_seconds_accept_fractions_and_strings() {
+        #[derive(Deserialize)]
+        struct Secs {
+            #[serde(deserialize_with = "lenient_f64_opt")]
+            s: Option<f64>,
+        }
+        let s = |json: &str| serde_json::from_str::<Secs>(json).map(|r| r.s);
+        assert_eq!(
+            s(r#"{"s": 3689.7337516808607}"#).unwrap(),
+            Some(3689.7337516808607)
+        );
+        assert_eq!(s(r#"{"s": "44925498"}"#).unwrap(), Some(44_925_498.0));
+        assert!(s(r#"{"s": -2}"#).is_err());
+        assert!(s(r#"{"s": {}}"#).is_err());
     }
 
     #[test]

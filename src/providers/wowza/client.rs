@@ -1,0 +1,184 @@
+//! Wowza Streaming Cloud REST calls: auth headers, the `from`/`to` window,
+//! query encoding, and readable API errors.
+//!
+//! `from` and `to` are sent as `YYYY-MM-DD HH:MM:SS` (UTC), as the API
+//! document and the OpenAPI descriptions say (the OpenAPI `format:
+//! date-time` contradicts its own description). Spaces are encoded as `%20`,
+//! which every server decodes, where `+` is only decoded by form parsers.
+
+use std::sync::Arc;
+
+use reqwest::header::ACCEPT;
+use reqwest::Url;
+use time::macros::{format_description, time};
+use time::OffsetDateTime;
+
+use crate::config::{Window, WowzaAccount, WowzaAuth};
+use crate::providers::http::{CallLabels, Upstream};
+use crate::providers::ProviderError;
+
+pub struct Client {
+    account: Arc<WowzaAccount>,
+    upstream: Arc<Upstream>,
+}
+
+impl Client {
+    pub fn new(account: Arc<WowzaAccount>, upstream: Arc<Upstream>) -> Self {
+        Client { account, upstream }
+    }
+
+    /// `api_url` with `segments` appended, each percent-encoded.
+    pub fn url(&self, segments: &[&str]) -> Url {
+        let mut url = self.account.api_url.clone();
+        url.path_segments_mut()
+            .expect("api_url is an http(s) URL")
+            .pop_if_empty()
+            .extend(segments);
+        url
+    }
+
+    /// GETs `segments` with `query`; `endpoint` names the call in metrics.
+    pub async fn get(
+        &self,
+        endpoint: &str,
+        segments: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Vec<u8>, ProviderError> {
+        let mut url = self.url(segments);
+        if !query.is_empty() {
+            url.set_query(Some(&encode_query(query)));
+        }
+        let call = CallLabels {
+            provider: super::PROVIDER,
+            account: self.account.account.clone(),
+            endpoint: endpoint.to_string(),
+        };
+        self.upstream
+            .send(&call, |client| {
+                let request = client.get(url.clone()).header(ACCEPT, "application/json");
+                match &self.account.auth {
+                    WowzaAuth::Keys {
+                        api_key,
+                        access_key,
+                    } => request
+                        .header("wsc-api-key", api_key.expose())
+                        .header("wsc-access-key", access_key.expose()),
+                    WowzaAuth::Token(token) => request.bearer_auth(token.expose()),
+                }
+            })
+            .await
+            .map_err(readable)
+    }
+}
+
+/// The `from` and `to` of a query made at `now`.
+pub fn window(now: OffsetDateTime, window: Window) -> (OffsetDateTime, OffsetDateTime) {
+    let to = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
+    let from = match window {
+        Window::Month => to
+            .replace_day(1)
+            .expect("every month has a day 1")
+            .replace_time(time!(0:00)),
+        Window::Day => to.replace_time(time!(0:00)),
+        Window::Last(length) => to - length,
+    };
+    (from, to)
+}
+
+/// `YYYY-MM-DD HH:MM:SS`
+pub fn format_time(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second]"
+    ))
+    .expect("a UTC date formats")
+}
+
+/// Percent-encodes names and values; only RFC 3986 unreserved characters
+/// stay as they are.
+fn encode_query(pairs: &[(&str, &str)]) -> String {
+    fn encode(out: &mut String, text: &str) {
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    let mut out = String::new();
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        encode(&mut out, name);
+        out.push('=');
+        encode(&mut out, value);
+    }
+    out
+}
+
+/// Wowza errors come as `{"meta": {"code": ..., "message": ...}}`; show
+/// those two instead of raw JSON.
+fn readable(err: ProviderError) -> ProviderError {
+    fn meta(message: &str) -> Option<String> {
+        let value: serde_json::Value = serde_json::from_str(message).ok()?;
+        let meta = value.get("meta")?;
+        let text = meta.get("message")?.as_str()?;
+        Some(match meta.get("code").and_then(|c| c.as_str()) {
+            Some(code) => format!("{code}: {text}"),
+            None => text.to_string(),
+        })
+    }
+    match err {
+        ProviderError::Auth { status, message } => ProviderError::Auth {
+            status,
+            message: meta(&message).unwrap_or(message),
+        },
+        ProviderError::Status { status, message } => ProviderError::Status {
+            status,
+            message: meta(&message).unwrap_or(message),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn windows_end_now_and_start_at_month_day_or_length() {
+        let now = datetime!(2026-11-23 10:41:07.5 UTC);
+        let (from, to) = window(now, Window::Month);
+        assert_eq!(format_time(from), "2026-11-01 00:00:00");
+        assert_eq!(format_time(to), "2026-11-23 10:41:07");
+        let (from, _) = window(now, Window::Day);
+        assert_eq!(format_time(from), "2026-11-23 00:00:00");
+        let (from, _) = window(now, Window::Last(std::time::Duration::from_secs(86400)));
+        assert_eq!(format_time(from), "2026-11-22 10:41:07");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded_with_space_as_20() {
+        assert_eq!(
+            encode_query(&[
+                ("from", "2015-07-01 12:00:00"),
+                ("billing_mode", "pay_as_you_go")
+            ]),
+            "from=2015-07-01%2012%3A00%3A00&billing_mode=pay_as_you_go"
+        );
+    }
+
+    #[test]
+    fn api_errors_show_code_and_message() {
+        let err = readable(ProviderError::Auth {
+            status: 401,
+            message: r#"{"meta":{"status":401,"code":"ERR-401-InvalidApiKey","title":"Invalid Api Key Error","message":"Invalid API key.","description":"","links":[]}}"#.into(),
+        });
+        assert_eq!(
+            err.to_string(),
+            "HTTP 401 unauthorized: ERR-401-InvalidApiKey: Invalid API key. (check the account's credentials)"
+        );
+    }
+}

@@ -1,0 +1,502 @@
+//! Wowza Streaming Cloud usage: the six `/usage/...` resources.
+//!
+//! Each resource of each account is its own endpoint with its own refresh
+//! interval, defaulting to how often Wowza updates it (see [`Resource`]), so
+//! a resource fails, backs off and recovers alone. Transcoder resources are
+//! queried once per `billing_mode` × `transcoder_type` and labelled by the
+//! query, because their rows do not say which they belong to. Viewer data is
+//! per stream target: the ids come from the latest stream-target network
+//! usage, handed over in a watch channel, so no list is fetched twice.
+
+pub mod client;
+pub mod model;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use tokio::sync::watch;
+
+use super::http::Upstream;
+use super::{BoxFuture, Endpoint, GaugeFamily, ProviderError, Snapshot, SnapshotBuilder};
+use crate::config::{Config, WowzaAccount};
+use client::Client;
+use model::{UsageRow, ViewerData, Viewers};
+
+pub const PROVIDER: &str = "wowza";
+
+const HOURLY: Duration = Duration::from_secs(3600);
+
+/// One `/usage/...` resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    TranscoderTime,
+    TranscoderNetwork,
+    StreamSourceNetwork,
+    StreamTargetNetwork,
+    PeakRecording,
+    ViewerData,
+}
+
+impl Resource {
+    const ALL: [Resource; 6] = [
+        Resource::TranscoderTime,
+        Resource::TranscoderNetwork,
+        Resource::StreamSourceNetwork,
+        Resource::StreamTargetNetwork,
+        Resource::PeakRecording,
+        Resource::ViewerData,
+    ];
+
+    /// The path below `api_url`, also the `endpoint` and `resource` label.
+    pub fn path(self) -> &'static str {
+        match self {
+            Resource::TranscoderTime => "usage/time/transcoders",
+            Resource::TranscoderNetwork => "usage/network/transcoders",
+            Resource::StreamSourceNetwork => "usage/network/stream_sources",
+            Resource::StreamTargetNetwork => "usage/network/stream_targets",
+            Resource::PeakRecording => "usage/storage/peak_recording",
+            Resource::ViewerData => "usage/viewer_data/stream_targets",
+        }
+    }
+
+    /// The configured interval, else the provider's update cadence: time
+    /// and transcoder egress are near real time (the global interval);
+    /// stream source and target network usage update hourly (3 h behind);
+    /// viewer data hourly (2 h behind); peak storage changes slowly. The
+    /// global `refresh_interval` is a floor for the defaults.
+    fn interval(self, account: &WowzaAccount, global: Duration) -> Duration {
+        let i = &account.refresh_intervals;
+        let (configured, cadence) = match self {
+            Resource::TranscoderTime => (i.transcoder_time, global),
+            Resource::TranscoderNetwork => (i.transcoder_network, global),
+            Resource::StreamSourceNetwork => (i.stream_source_network, HOURLY),
+            Resource::StreamTargetNetwork => (i.stream_target_network, HOURLY),
+            Resource::PeakRecording => (i.peak_recording, HOURLY),
+            Resource::ViewerData => (i.viewer_data, HOURLY),
+        };
+        configured.unwrap_or(cadence.max(global))
+    }
+}
+
+macro_rules! families {
+    ($($id:ident = $name:literal, $help:literal;)*) => {
+        $(pub static $id: GaugeFamily = GaugeFamily { name: $name, help: $help };)*
+    };
+}
+
+families! {
+    TRANSCODER_USED_SECONDS = "wowza_cloud_transcoder_used_seconds",
+        "Stream processing time used by a transcoder in the window (/usage/time/transcoders seconds_used).";
+    TRANSCODER_BILLED_SECONDS = "wowza_cloud_transcoder_billed_seconds",
+        "Stream processing time billed for a transcoder in the window (/usage/time/transcoders seconds_billed; updated every 12 hours).";
+    TRANSCODER_EGRESS_USED_BYTES = "wowza_cloud_transcoder_egress_used_bytes",
+        "Bytes leaving Wowza from a transcoder in the window (/usage/network/transcoders bytes_used).";
+    TRANSCODER_EGRESS_BILLED_BYTES = "wowza_cloud_transcoder_egress_billed_bytes",
+        "Transcoder egress bytes billed in the window (/usage/network/transcoders bytes_billed; updated every 12 hours).";
+    STREAM_SOURCE_USED_BYTES = "wowza_cloud_stream_source_used_bytes",
+        "Bytes through a stream source in the window (/usage/network/stream_sources bytes_used; about 3 hours behind).";
+    STREAM_SOURCE_BILLED_BYTES = "wowza_cloud_stream_source_billed_bytes",
+        "Stream source bytes billed in the window (/usage/network/stream_sources bytes_billed).";
+    STREAM_TARGET_USED_BYTES = "wowza_cloud_stream_target_used_bytes",
+        "Bytes through a stream target in the window (/usage/network/stream_targets bytes_used; about 3 hours behind).";
+    STREAM_TARGET_BILLED_BYTES = "wowza_cloud_stream_target_billed_bytes",
+        "Stream target bytes billed in the window (/usage/network/stream_targets bytes_billed).";
+    STREAM_TARGET_ZONE_USED_BYTES = "wowza_cloud_stream_target_zone_used_bytes",
+        "Bytes through a stream target by protocol and billing zone (/usage/network/stream_targets protocols.*.zones.*.bytes_used).";
+    STREAM_TARGET_ZONE_BILLED_BYTES = "wowza_cloud_stream_target_zone_billed_bytes",
+        "Stream target bytes billed by protocol and billing zone; absent where Wowza reports -1 (not billed yet).";
+    PEAK_RECORDING_STORAGE_BYTES = "wowza_cloud_peak_recording_storage_bytes",
+        "Greatest recording storage held at any point in the window (/usage/storage/peak_recording bytes_total).";
+    UNIQUE_VIEWERS = "wowza_cloud_stream_target_unique_viewers",
+        "Unique viewers of a stream target in the window (viewer_data total_unique_viewers; may take 48 hours to finalize).";
+    VIEWING_SECONDS = "wowza_cloud_stream_target_viewing_seconds",
+        "Total viewing time of a stream target in the window (viewer_data seconds_total_viewing_time).";
+    UNIQUE_VIEWERS_BY_COUNTRY = "wowza_cloud_stream_target_unique_viewers_by_country",
+        "Unique viewers of a stream target by country code (viewer_data countries).";
+    VIEWING_SECONDS_BY_COUNTRY = "wowza_cloud_stream_target_viewing_seconds_by_country",
+        "Viewing time of a stream target by country code (viewer_data countries).";
+    UNIQUE_VIEWERS_BY_PROTOCOL = "wowza_cloud_stream_target_unique_viewers_by_protocol",
+        "Unique viewers of a stream target by playback protocol (viewer_data protocols).";
+    VIEWING_SECONDS_BY_PROTOCOL = "wowza_cloud_stream_target_viewing_seconds_by_protocol",
+        "Viewing time of a stream target by playback protocol (viewer_data protocols).";
+    UNIQUE_VIEWERS_BY_RENDITION = "wowza_cloud_stream_target_unique_viewers_by_rendition",
+        "Unique viewers of a stream target by rendition bitrate in kbps (viewer_data renditions).";
+    VIEWING_SECONDS_BY_RENDITION = "wowza_cloud_stream_target_viewing_seconds_by_rendition",
+        "Viewing time of a stream target by rendition bitrate in kbps (viewer_data renditions).";
+    WINDOW_START = "wowza_cloud_usage_window_start_timestamp_seconds",
+        "Start (from) of the window of the last successful query of the resource.";
+    WINDOW_END = "wowza_cloud_usage_window_end_timestamp_seconds",
+        "End (to) of the window of the last successful query of the resource: how fresh the data can be.";
+}
+
+/// A stream target known from network usage, for viewer data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetRef {
+    pub id: String,
+    pub name: String,
+}
+
+type Targets = Option<Arc<Vec<TargetRef>>>;
+
+/// The endpoints of every configured Wowza account.
+pub fn endpoints(config: &Config, upstream: &Arc<Upstream>) -> Vec<Arc<dyn Endpoint>> {
+    let mut all: Vec<Arc<dyn Endpoint>> = Vec::new();
+    for account in &config.wowza {
+        let account = Arc::new(account.clone());
+        let client = Arc::new(Client::new(account.clone(), upstream.clone()));
+        let targets = Arc::new(watch::Sender::new(None));
+        for resource in Resource::ALL {
+            if resource == Resource::ViewerData && !account.viewer_data {
+                continue;
+            }
+            all.push(Arc::new(ResourceEndpoint {
+                resource,
+                interval: resource.interval(&account, config.refresh_interval),
+                wait_for_targets: config.timeout * 2,
+                account: account.clone(),
+                client: client.clone(),
+                targets: targets.clone(),
+            }));
+        }
+    }
+    all
+}
+
+struct ResourceEndpoint {
+    resource: Resource,
+    account: Arc<WowzaAccount>,
+    client: Arc<Client>,
+    interval: Duration,
+    /// Published by the stream-target endpoint, read by viewer data.
+    targets: Arc<watch::Sender<Targets>>,
+    wait_for_targets: Duration,
+}
+
+impl ResourceEndpoint {
+    async fn fetch_resource(&self) -> Result<Snapshot, ProviderError> {
+        let (from, to) = client::window(OffsetDateTime::now_utc(), self.account.window);
+        let (from_text, to_text) = (client::format_time(from), client::format_time(to));
+        let window = [("from", from_text.as_str()), ("to", to_text.as_str())];
+        let mut snapshot = SnapshotBuilder::new(&self.account.account);
+        match self.resource {
+            Resource::TranscoderTime | Resource::TranscoderNetwork => {
+                self.transcoders(&window, &mut snapshot).await?
+            }
+            Resource::StreamSourceNetwork => {
+                let rows = self.rows(&window, "stream_sources").await?;
+                let mut sums = Sums::default();
+                for row in &rows {
+                    sums.add(
+                        vec![row.id.clone(), name(row), deleted(row)],
+                        row.bytes_used,
+                        row.bytes_billed,
+                    )?;
+                }
+                sums.emit(
+                    &mut snapshot,
+                    &["stream_source_id", "stream_source_name", "deleted"],
+                    (&STREAM_SOURCE_USED_BYTES, &STREAM_SOURCE_BILLED_BYTES),
+                );
+            }
+            Resource::StreamTargetNetwork => self.stream_targets(&window, &mut snapshot).await?,
+            Resource::PeakRecording => {
+                let body = self
+                    .client
+                    .get(self.resource.path(), &self.segments(), &window)
+                    .await?;
+                if let Some(bytes) = model::peak_recording(&body)? {
+                    snapshot.gauge(&PEAK_RECORDING_STORAGE_BYTES, &[], bytes);
+                }
+            }
+            Resource::ViewerData => self.viewer_data(&window, &mut snapshot).await?,
+        }
+        let resource = [("resource", self.resource.path())];
+        snapshot.gauge(&WINDOW_START, &resource, from.unix_timestamp() as f64);
+        snapshot.gauge(&WINDOW_END, &resource, to.unix_timestamp() as f64);
+        Ok(snapshot.finish())
+    }
+
+    fn segments(&self) -> Vec<&'static str> {
+        self.resource.path().split('/').collect()
+    }
+
+    async fn rows(
+        &self,
+        query: &[(&str, &str)],
+        key: &str,
+    ) -> Result<Vec<UsageRow>, ProviderError> {
+        let body = self
+            .client
+            .get(self.resource.path(), &self.segments(), query)
+            .await?;
+        model::rows(&body, key)
+    }
+
+    async fn transcoders(
+        &self,
+        window: &[(&str, &str)],
+        snapshot: &mut SnapshotBuilder,
+    ) -> Result<(), ProviderError> {
+        let time = self.resource == Resource::TranscoderTime;
+        let mut sums = Sums::default();
+        for mode in &self.account.billing_modes {
+            for kind in &self.account.transcoder_types {
+                let mut query = window.to_vec();
+                query.push(("transcoder_type", kind.as_str()));
+                query.push(("billing_mode", mode.as_str()));
+                for row in self.rows(&query, "transcoders").await? {
+                    let labels = vec![
+                        row.id.clone(),
+                        name(&row),
+                        deleted(&row),
+                        mode.as_str().into(),
+                        kind.as_str().into(),
+                    ];
+                    if time {
+                        sums.add(labels, row.seconds_used, row.seconds_billed)?;
+                    } else {
+                        sums.add(labels, row.bytes_used, row.bytes_billed)?;
+                    }
+                }
+            }
+        }
+        let families = if time {
+            (&TRANSCODER_USED_SECONDS, &TRANSCODER_BILLED_SECONDS)
+        } else {
+            (
+                &TRANSCODER_EGRESS_USED_BYTES,
+                &TRANSCODER_EGRESS_BILLED_BYTES,
+            )
+        };
+        sums.emit(
+            snapshot,
+            &[
+                "transcoder_id",
+                "transcoder_name",
+                "deleted",
+                "billing_mode",
+                "transcoder_type",
+            ],
+            families,
+        );
+        Ok(())
+    }
+
+    async fn stream_targets(
+        &self,
+        window: &[(&str, &str)],
+        snapshot: &mut SnapshotBuilder,
+    ) -> Result<(), ProviderError> {
+        let rows = self.rows(window, "stream_targets").await?;
+        let mut totals = Sums::default();
+        let mut zones = Sums::default();
+        let mut targets: Vec<TargetRef> = Vec::new();
+        for row in &rows {
+            let (id, name, deleted) = (row.id.clone(), name(row), deleted(row));
+            totals.add(
+                vec![id.clone(), name.clone(), deleted.clone()],
+                row.bytes_used,
+                row.bytes_billed,
+            )?;
+            for (protocol, usage) in row.protocols.iter().flatten() {
+                for (zone, bytes) in usage.zones.iter().flatten() {
+                    zones.add(
+                        vec![
+                            id.clone(),
+                            name.clone(),
+                            deleted.clone(),
+                            protocol.clone(),
+                            zone.clone(),
+                        ],
+                        bytes.bytes_used,
+                        bytes.bytes_billed,
+                    )?;
+                }
+            }
+            if !id.is_empty() && !targets.iter().any(|t| t.id == id) {
+                targets.push(TargetRef { id, name });
+            }
+        }
+        totals.emit(
+            snapshot,
+            &["stream_target_id", "stream_target_name", "deleted"],
+            (&STREAM_TARGET_USED_BYTES, &STREAM_TARGET_BILLED_BYTES),
+        );
+        zones.emit(
+            snapshot,
+            &[
+                "stream_target_id",
+                "stream_target_name",
+                "deleted",
+                "protocol",
+                "zone",
+            ],
+            (
+                &STREAM_TARGET_ZONE_USED_BYTES,
+                &STREAM_TARGET_ZONE_BILLED_BYTES,
+            ),
+        );
+        self.targets.send_replace(Some(Arc::new(targets)));
+        Ok(())
+    }
+
+    async fn viewer_data(
+        &self,
+        window: &[(&str, &str)],
+        snapshot: &mut SnapshotBuilder,
+    ) -> Result<(), ProviderError> {
+        let mut receiver = self.targets.subscribe();
+        let targets = match tokio::time::timeout(
+            self.wait_for_targets,
+            receiver.wait_for(Option::is_some),
+        )
+        .await
+        {
+            Ok(Ok(targets)) => targets.clone().unwrap_or_default(),
+            _ => return Err(ProviderError::NotReady(
+                "the stream target list (from usage/network/stream_targets) is not available yet"
+                    .into(),
+            )),
+        };
+        for target in targets.iter() {
+            let mut segments = self.segments();
+            segments.push(&target.id);
+            let body = match self
+                .client
+                .get(self.resource.path(), &segments, window)
+                .await
+            {
+                // A target without viewer data (not on Wowza CDN, say) has none to show.
+                Err(ProviderError::Status { status: 404, .. }) => continue,
+                other => other?,
+            };
+            let data = model::viewer_data(&body)?;
+            emit_viewers(snapshot, target, &data);
+        }
+        Ok(())
+    }
+}
+
+fn emit_viewers(snapshot: &mut SnapshotBuilder, target: &TargetRef, data: &ViewerData) {
+    let base = [
+        ("stream_target_id", target.id.as_str()),
+        ("stream_target_name", target.name.as_str()),
+    ];
+    let mut write = |labels: &[(&str, &str)],
+                     v: &Viewers,
+                     families: (&'static GaugeFamily, &'static GaugeFamily)| {
+        if let Some(n) = v.total_unique_viewers {
+            snapshot.gauge(families.0, labels, n);
+        }
+        if let Some(s) = v.seconds_total_viewing_time {
+            snapshot.gauge(families.1, labels, s);
+        }
+    };
+    write(&base, &data.total, (&UNIQUE_VIEWERS, &VIEWING_SECONDS));
+    for (label, breakdown, families) in [
+        (
+            "country",
+            &data.countries,
+            (&UNIQUE_VIEWERS_BY_COUNTRY, &VIEWING_SECONDS_BY_COUNTRY),
+        ),
+        (
+            "protocol",
+            &data.protocols,
+            (&UNIQUE_VIEWERS_BY_PROTOCOL, &VIEWING_SECONDS_BY_PROTOCOL),
+        ),
+        (
+            "rendition",
+            &data.renditions,
+            (&UNIQUE_VIEWERS_BY_RENDITION, &VIEWING_SECONDS_BY_RENDITION),
+        ),
+    ] {
+        for (key, v) in &breakdown.0 {
+            let labels = [base[0], base[1], (label, key.as_str())];
+            write(&labels, v, families);
+        }
+    }
+}
+
+fn name(row: &UsageRow) -> String {
+    row.name.clone().unwrap_or_default()
+}
+
+fn deleted(row: &UsageRow) -> String {
+    match row.deleted {
+        Some(true) => "true".into(),
+        Some(false) => "false".into(),
+        None => "unknown".into(),
+    }
+}
+
+/// Used and billed amounts per label set; rows with the same labels (the
+/// API may list an id twice) are summed so that no series is duplicated.
+#[derive(Default)]
+struct Sums(BTreeMap<Vec<String>, (Option<u64>, Option<u64>)>);
+
+impl Sums {
+    fn add(
+        &mut self,
+        labels: Vec<String>,
+        used: Option<u64>,
+        billed: Option<u64>,
+    ) -> Result<(), ProviderError> {
+        fn plus(a: Option<u64>, b: Option<u64>) -> Result<Option<u64>, ProviderError> {
+            match (a, b) {
+                (Some(a), Some(b)) => a
+                    .checked_add(b)
+                    .map(Some)
+                    .ok_or_else(|| ProviderError::Decode("usage sum overflows 64 bits".into())),
+                (a, b) => Ok(a.or(b)),
+            }
+        }
+        let entry = self.0.entry(labels).or_default();
+        *entry = (plus(entry.0, used)?, plus(entry.1, billed)?);
+        Ok(())
+    }
+
+    fn emit(
+        self,
+        snapshot: &mut SnapshotBuilder,
+        names: &[&str],
+        (used_family, billed_family): (&'static GaugeFamily, &'static GaugeFamily),
+    ) {
+        for (values, (used, billed)) in self.0 {
+            let labels: Vec<(&str, &str)> = names
+                .iter()
+                .copied()
+                .zip(values.iter().map(String::as_str))
+                .collect();
+            if let Some(used) = used {
+                snapshot.gauge(used_family, &labels, used);
+            }
+            if let Some(billed) = billed {
+                snapshot.gauge(billed_family, &labels, billed);
+            }
+        }
+    }
+}
+
+impl Endpoint for ResourceEndpoint {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn account(&self) -> &str {
+        &self.account.account
+    }
+
+    fn name(&self) -> &str {
+        self.resource.path()
+    }
+
+    fn refresh_interval(&self) -> Duration {
+        self.interval
+    }
+
+    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
+        Box::pin(self.fetch_resource())
+    }
+}
