@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use common::*;
 use video_usage_exporter::simulator::scaleengine::Row;
-use video_usage_exporter::simulator::Simulator;
 
 /// 2,600 URLs with `/`, non-ASCII, quotes and values above 2^32, plus
 /// duplicate rows spread across pages.
@@ -55,14 +54,13 @@ async fn every_url_across_pages_appears_with_exact_values() {
         .take(1500)
         .map(|r| Row::new(r.video_url.clone(), r.bytes / 7, r.requests))
         .collect();
-    let sim = Simulator::start(account(vec![app(
+    let sim = start_scaleengine(account(vec![app(
         12,
         "vod-library",
         month.clone(),
         day.clone(),
     )]))
-    .await
-    .unwrap();
+    .await;
     // 700 is not a divisor of anything here, and the fake caps pages at 1000.
     let exporter = start_exporter(&scaleengine_config(
         &sim,
@@ -136,9 +134,7 @@ async fn seed_example_duplicates_are_summed_into_one_series() {
         Row::new("sestore/jb/my_video.mp4", 5_106_077, 1),
         Row::new("sestore/jb/my_video.mp4", 2_875_558, 1),
     ];
-    let sim = Simulator::start(account(vec![app(1, "demo-origin", rows.clone(), rows)]))
-        .await
-        .unwrap();
+    let sim = start_scaleengine(account(vec![app(1, "demo-origin", rows.clone(), rows)])).await;
     let exporter = start_exporter(&scaleengine_config(
         &sim,
         "    apps: [demo-origin]\n    periods: [month]\n",
@@ -174,9 +170,7 @@ async fn url_filters_with_slashes_and_non_ascii_are_signed_correctly() {
         .map(|(i, u)| Row::new(*u, 1000 + i as u64, 1))
         .collect();
     rows.push(Row::new("not/asked/for", 5, 5));
-    let sim = Simulator::start(account(vec![app(3, "démo/app", rows.clone(), rows)]))
-        .await
-        .unwrap();
+    let sim = start_scaleengine(account(vec![app(3, "démo/app", rows.clone(), rows)])).await;
     let urls = wanted
         .iter()
         .map(|u| format!("\"{u}\""))
@@ -200,12 +194,11 @@ async fn url_filters_with_slashes_and_non_ascii_are_signed_correctly() {
 
 #[tokio::test]
 async fn apps_are_listed_with_getapps_when_omitted() {
-    let sim = Simulator::start(account(vec![
+    let sim = start_scaleengine(account(vec![
         app(1, "one", vec![Row::new("a", 1, 1)], vec![]),
         app(2, "two", vec![Row::new("b", 2, 2)], vec![]),
     ]))
-    .await
-    .unwrap();
+    .await;
     let exporter = start_exporter(&scaleengine_config(&sim, "    periods: [month]\n")).await;
     let text = scrape(exporter.addr).await;
     assert!(
@@ -226,14 +219,13 @@ async fn apps_are_listed_with_getapps_when_omitted() {
 
 #[tokio::test]
 async fn failure_status_sets_up_to_zero_and_keeps_the_last_good_data() {
-    let sim = Simulator::start(account(vec![app(
+    let sim = start_scaleengine(account(vec![app(
         1,
         "a",
         vec![Row::new("x", 42, 1)],
         vec![],
     )]))
-    .await
-    .unwrap();
+    .await;
     let exporter = start_exporter(&scaleengine_config(
         &sim,
         "    apps: [a]\n    periods: [month]\n",
@@ -262,14 +254,13 @@ async fn failure_status_sets_up_to_zero_and_keeps_the_last_good_data() {
 
 #[tokio::test]
 async fn wrong_secret_is_reported_without_leaking_it() {
-    let sim = Simulator::start(account(vec![app(
+    let sim = start_scaleengine(account(vec![app(
         1,
         "a",
         vec![Row::new("x", 1, 1)],
         vec![],
     )]))
-    .await
-    .unwrap();
+    .await;
     let yaml = scaleengine_config(&sim, "    apps: [a]\n").replace(SECRET, "wrong-secret-value");
     let exporter = start_exporter(&yaml).await;
     let text = scrape(exporter.addr).await;
@@ -291,9 +282,7 @@ async fn concurrent_scrapes_never_fetch_a_page_twice() {
     let rows: Vec<Row> = (0..2500)
         .map(|i| Row::new(format!("v/{i}"), i, 1))
         .collect();
-    let sim = Simulator::start(account(vec![app(1, "a", rows.clone(), rows)]))
-        .await
-        .unwrap();
+    let sim = start_scaleengine(account(vec![app(1, "a", rows.clone(), rows)])).await;
     let exporter = start_exporter(&scaleengine_config(&sim, "    apps: [a]\n")).await;
     let scrapes: Vec<_> = (0..40)
         .map(|_| tokio::spawn(scrape(exporter.addr)))
@@ -308,14 +297,13 @@ async fn concurrent_scrapes_never_fetch_a_page_twice() {
 
 #[tokio::test]
 async fn stale_data_is_refreshed_once_however_many_scrape_at_once() {
-    let sim = Simulator::start(account(vec![app(
+    let sim = start_scaleengine(account(vec![app(
         1,
         "a",
         vec![Row::new("x", 1, 1)],
         vec![],
     )]))
-    .await
-    .unwrap();
+    .await;
     let yaml = scaleengine_config(
         &sim,
         "    apps: [a]\n    periods: [month]\n    refresh_interval: 1s\n",
@@ -345,14 +333,13 @@ async fn stale_data_is_refreshed_once_however_many_scrape_at_once() {
 
 #[tokio::test]
 async fn gzip_and_openmetrics_are_negotiated() {
-    let sim = Simulator::start(account(vec![app(
+    let sim = start_scaleengine(account(vec![app(
         1,
         "a",
         vec![Row::new("x", 1, 1)],
         vec![],
     )]))
-    .await
-    .unwrap();
+    .await;
     let exporter = start_exporter(&scaleengine_config(&sim, "    apps: [a]\n")).await;
     let plain = scrape(exporter.addr).await;
     assert!(!plain.contains("# EOF"));

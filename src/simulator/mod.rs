@@ -5,6 +5,7 @@
 //! documented to, so a client bug shows up as a failure here too.
 
 pub mod scaleengine;
+pub mod wowza;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,18 +15,26 @@ use tokio::net::TcpListener;
 
 use crate::config::Config;
 use scaleengine::ScaleEngineSim;
+use wowza::WowzaSim;
 
 /// The running fakes.
 pub struct Simulator {
     pub addr: SocketAddr,
     pub scaleengine: Arc<ScaleEngineSim>,
+    pub wowza: Arc<WowzaSim>,
 }
 
 impl Simulator {
     /// Serves the fakes on 127.0.0.1 at a free port, until the runtime ends.
-    pub async fn start(scaleengine: scaleengine::Account) -> std::io::Result<Simulator> {
+    pub async fn start(
+        scaleengine: scaleengine::Account,
+        wowza: wowza::Account,
+    ) -> std::io::Result<Simulator> {
         let scaleengine = ScaleEngineSim::new(scaleengine);
-        let app = Router::new().merge(scaleengine.router());
+        let wowza = WowzaSim::new(wowza);
+        let app = Router::new()
+            .merge(scaleengine.router())
+            .merge(wowza.router());
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         tokio::spawn(async move {
@@ -33,35 +42,60 @@ impl Simulator {
                 tracing::error!(error = %err, "simulator stopped");
             }
         });
-        Ok(Simulator { addr, scaleengine })
+        Ok(Simulator {
+            addr,
+            scaleengine,
+            wowza,
+        })
     }
 
     /// The `api_url` of the fake ScaleEngine API.
     pub fn scaleengine_url(&self) -> String {
         format!("http://{}/scaleengine/", self.addr)
     }
+
+    /// The `api_url` of the fake Wowza API.
+    pub fn wowza_url(&self) -> String {
+        format!("http://{}{}", self.addr, wowza::BASE)
+    }
 }
 
-/// Starts the demo fakes and returns a config that points at them.
+/// Starts the demo fakes and returns a config that points at them: one
+/// ScaleEngine account, and two Wowza accounts, one per auth style.
 pub async fn demo() -> std::io::Result<(Simulator, Config)> {
-    let account = scaleengine::demo_account();
-    let (key, secret, cdn) = (
-        account.api_key.clone(),
-        account.api_secret.clone(),
-        account.cdn_id,
-    );
-    let sim = Simulator::start(account).await?;
-    let yaml = format!(
-        "refresh_interval: 15s\n\
-         scaleengine:\n\
-         \x20 - account: demo\n\
-         \x20   api_url: {url}\n\
-         \x20   api_key: {key}\n\
-         \x20   api_secret: {secret}\n\
-         \x20   cdn_id: {cdn}\n",
-        url = sim.scaleengine_url(),
-    );
+    let se = scaleengine::demo_account();
+    let wsc = wowza::demo_account();
+    let yaml = |sim: &Simulator| {
+        format!(
+            "refresh_interval: 15s\n\
+             scaleengine:\n\
+             \x20 - account: demo\n\
+             \x20   api_url: {se_url}\n\
+             \x20   api_key: {se_key}\n\
+             \x20   api_secret: {se_secret}\n\
+             \x20   cdn_id: {cdn}\n\
+             wowza:\n\
+             \x20 - account: demo\n\
+             \x20   api_url: {wsc_url}\n\
+             \x20   api_key: {wsc_key}\n\
+             \x20   access_key: {wsc_access}\n\
+             \x20   refresh_intervals: {{stream_source_network: 1m, stream_target_network: 1m, peak_recording: 1m, viewer_data: 1m}}\n\
+             \x20 - account: demo-jwt\n\
+             \x20   api_url: {wsc_url}\n\
+             \x20   token: {wsc_token}\n\
+             \x20   viewer_data: false\n",
+            se_url = sim.scaleengine_url(),
+            se_key = se.api_key,
+            se_secret = se.api_secret,
+            cdn = se.cdn_id,
+            wsc_url = sim.wowza_url(),
+            wsc_key = wsc.api_key,
+            wsc_access = wsc.access_key,
+            wsc_token = wsc.token,
+        )
+    };
+    let sim = Simulator::start(se.clone(), wsc.clone()).await?;
     let config =
-        Config::parse(&yaml, "<demo>").map_err(|e| std::io::Error::other(e.to_string()))?;
+        Config::parse(&yaml(&sim), "<demo>").map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok((sim, config))
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use video_usage_exporter::config::Config;
 use video_usage_exporter::server::{self, AppState};
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
-use video_usage_exporter::simulator::Simulator;
+use video_usage_exporter::simulator::{wowza, Simulator};
 
 pub const KEY: &str = "APX4GKLM0RKQLSP2FBO1ROPKSSW47DZE";
 pub const SECRET: &str = "8fc8c48da81e6a2a06a9556379bf798af508dc0792497c678b4c3532ba8b637f";
@@ -34,6 +34,13 @@ pub async fn start_exporter(yaml: &str) -> Exporter {
         std::future::pending(),
     ));
     Exporter { addr, state }
+}
+
+/// The fakes, with `scaleengine` as given and Wowza's demo data.
+pub async fn start_scaleengine(scaleengine: Account) -> Simulator {
+    Simulator::start(scaleengine, wowza::demo_account())
+        .await
+        .unwrap()
 }
 
 /// A ScaleEngine account of the fake with the test credentials.
