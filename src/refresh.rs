@@ -12,7 +12,7 @@
 //! called on every scrape.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant, SystemTime};
 
 use arc_swap::ArcSwapOption;
@@ -140,6 +140,8 @@ pub struct Refresher {
     generation: AtomicU64,
     /// Woken whenever a fetch finishes, for [`Refresher::wait_ready`].
     fetched: Notify,
+    /// When [`Refresher::start`] ran.
+    started: OnceLock<tokio::time::Instant>,
 }
 
 impl Refresher {
@@ -165,6 +167,7 @@ impl Refresher {
             observer,
             generation: AtomicU64::new(0),
             fetched: Notify::new(),
+            started: OnceLock::new(),
         })
     }
 
@@ -182,10 +185,14 @@ impl Refresher {
         self.targets.iter().all(|t| t.status().attempted)
     }
 
-    /// Waits until [`Refresher::ready`], but no longer than `max`. The first
-    /// scrape after start-up uses it so that it carries data, not nothing.
+    /// Waits until [`Refresher::ready`], but no later than `max` after
+    /// start-up. Scrapes use it so that the first ones carry data, not
+    /// nothing; later scrapes never wait.
     pub async fn wait_ready(&self, max: Duration) {
-        let deadline = tokio::time::Instant::now() + max;
+        let Some(started) = self.started.get() else {
+            return;
+        };
+        let deadline = *started + max;
         loop {
             let fetched = self.fetched.notified();
             if self.ready() {
@@ -199,6 +206,7 @@ impl Refresher {
 
     /// Starts the first fetch of every endpoint.
     pub fn start(self: &Arc<Self>) {
+        let _ = self.started.set(tokio::time::Instant::now());
         for index in 0..self.targets.len() {
             self.spawn_refresh(index);
         }

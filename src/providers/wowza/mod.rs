@@ -27,6 +27,8 @@ use model::{UsageRow, ViewerData, Viewers};
 pub const PROVIDER: &str = "wowza";
 
 const HOURLY: Duration = Duration::from_secs(3600);
+/// Viewer-data calls in flight at once, per account.
+const VIEWER_CONCURRENCY: usize = 4;
 
 /// One `/usage/...` resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,7 +140,16 @@ pub struct TargetRef {
     pub name: String,
 }
 
-type Targets = Option<Arc<Vec<TargetRef>>>;
+/// What viewer data knows of the stream targets.
+#[derive(Debug, Clone, Default)]
+enum Targets {
+    /// The first stream-target fetch has not finished.
+    #[default]
+    Pending,
+    /// It failed, and no list was ever fetched.
+    Failed,
+    Known(Arc<Vec<TargetRef>>),
+}
 
 /// The endpoints of every configured Wowza account.
 pub fn endpoints(config: &Config, upstream: &Arc<Upstream>) -> Vec<Arc<dyn Endpoint>> {
@@ -146,7 +157,7 @@ pub fn endpoints(config: &Config, upstream: &Arc<Upstream>) -> Vec<Arc<dyn Endpo
     for account in &config.wowza {
         let account = Arc::new(account.clone());
         let client = Arc::new(Client::new(account.clone(), upstream.clone()));
-        let targets = Arc::new(watch::Sender::new(None));
+        let targets = Arc::new(watch::Sender::new(Targets::Pending));
         for resource in Resource::ALL {
             if resource == Resource::ViewerData && !account.viewer_data {
                 continue;
@@ -338,7 +349,7 @@ impl ResourceEndpoint {
                 &STREAM_TARGET_ZONE_BILLED_BYTES,
             ),
         );
-        self.targets.send_replace(Some(Arc::new(targets)));
+        self.targets.send_replace(Targets::Known(Arc::new(targets)));
         Ok(())
     }
 
@@ -348,32 +359,61 @@ impl ResourceEndpoint {
         snapshot: &mut SnapshotBuilder,
     ) -> Result<(), ProviderError> {
         let mut receiver = self.targets.subscribe();
-        let targets = match tokio::time::timeout(
+        // The borrowed state must be released before the calls below.
+        let known = match tokio::time::timeout(
             self.wait_for_targets,
-            receiver.wait_for(Option::is_some),
+            receiver.wait_for(|t| !matches!(t, Targets::Pending)),
         )
         .await
         {
-            Ok(Ok(targets)) => targets.clone().unwrap_or_default(),
-            _ => return Err(ProviderError::NotReady(
-                "the stream target list (from usage/network/stream_targets) is not available yet"
-                    .into(),
-            )),
+            Ok(Ok(state)) => match &*state {
+                Targets::Known(targets) => Some(targets.clone()),
+                _ => None,
+            },
+            _ => None,
         };
-        for target in targets.iter() {
-            let mut segments = self.segments();
-            segments.push(&target.id);
-            let body = match self
-                .client
-                .get(self.resource.path(), &segments, window)
-                .await
-            {
+        let Some(targets) = known else {
+            return Err(ProviderError::NotReady(
+                "no stream target list yet (usage/network/stream_targets has not succeeded)".into(),
+            ));
+        };
+        // A few targets at a time: faster than one by one, gentle on limits.
+        let mut calls = tokio::task::JoinSet::new();
+        let permits = Arc::new(tokio::sync::Semaphore::new(VIEWER_CONCURRENCY));
+        for (index, target) in targets.iter().enumerate() {
+            let (client, permits) = (self.client.clone(), permits.clone());
+            let query: Vec<(String, String)> = window
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            let id = target.id.clone();
+            calls.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let mut segments: Vec<&str> = Resource::ViewerData.path().split('/').collect();
+                segments.push(&id);
+                let query: Vec<(&str, &str)> = query
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                let body = client
+                    .get(Resource::ViewerData.path(), &segments, &query)
+                    .await;
+                (index, body)
+            });
+        }
+        let mut bodies = Vec::with_capacity(targets.len());
+        while let Some(joined) = calls.join_next().await {
+            let (index, body) =
+                joined.map_err(|e| ProviderError::Http(format!("viewer data task failed: {e}")))?;
+            match body {
                 // A target without viewer data (not on Wowza CDN, say) has none to show.
-                Err(ProviderError::Status { status: 404, .. }) => continue,
-                other => other?,
-            };
-            let data = model::viewer_data(&body)?;
-            emit_viewers(snapshot, target, &data);
+                Err(ProviderError::Status { status: 404, .. }) => {}
+                other => bodies.push((index, other?)),
+            }
+        }
+        bodies.sort_by_key(|(index, _)| *index);
+        for (index, body) in bodies {
+            emit_viewers(snapshot, &targets[index], &model::viewer_data(&body)?);
         }
         Ok(())
     }
@@ -497,6 +537,19 @@ impl Endpoint for ResourceEndpoint {
     }
 
     fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
-        Box::pin(self.fetch_resource())
+        Box::pin(async move {
+            let result = self.fetch_resource().await;
+            if result.is_err() && self.resource == Resource::StreamTargetNetwork {
+                // Viewer data waiting for a first list need not wait longer.
+                self.targets.send_if_modified(|t| {
+                    let pending = matches!(t, Targets::Pending);
+                    if pending {
+                        *t = Targets::Failed;
+                    }
+                    pending
+                });
+            }
+            result
+        })
     }
 }
