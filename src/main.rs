@@ -69,9 +69,10 @@ fn main() -> ExitCode {
         return match Config::load(&cli.config_file) {
             Ok(config) => {
                 println!(
-                    "{}: valid ({} ScaleEngine account(s))",
+                    "{}: valid ({} ScaleEngine and {} Wowza account(s))",
                     cli.config_file.display(),
-                    config.scaleengine.len()
+                    config.scaleengine.len(),
+                    config.wowza.len()
                 );
                 ExitCode::SUCCESS
             }

@@ -72,7 +72,7 @@ fn start_demo() -> (Running, u16) {
 }
 
 #[test]
-fn demo_serves_scaleengine_metrics_at_once_and_stops_on_sigterm() {
+fn demo_serves_both_providers_at_once_and_stops_on_sigterm() {
     let (mut running, port) = start_demo();
     let (status, body) = get(&format!("http://127.0.0.1:{port}/metrics")).unwrap();
     assert_eq!(status, 200);
@@ -81,6 +81,14 @@ fn demo_serves_scaleengine_metrics_at_once_and_stops_on_sigterm() {
         "{body}"
     );
     assert!(body.contains("scaleengine_app_bytes{account=\"demo\""));
+    assert!(body.contains("wowza_cloud_transcoder_used_seconds{account=\"demo\""));
+    assert!(body.contains("wowza_cloud_stream_target_unique_viewers_by_country{account=\"demo\""));
+    assert!(body.contains("wowza_cloud_peak_recording_storage_bytes{account=\"demo-jwt\"}"));
+    let down: Vec<&str> = body
+        .lines()
+        .filter(|l| l.starts_with("video_usage_exporter_up{") && l.ends_with(" 0"))
+        .collect();
+    assert!(down.is_empty(), "demo endpoints down: {down:?}");
     let landing = get(&format!("http://127.0.0.1:{port}/")).unwrap().1;
     assert!(landing.contains("href=\"/metrics\""));
 
