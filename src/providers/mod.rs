@@ -225,6 +225,26 @@ pub fn escape_label_value(out: &mut String, value: &str) {
     }
 }
 
+/// Test fixtures under `tests/fixtures/`, for the unit tests.
+#[cfg(test)]
+pub mod fixtures {
+    use std::path::PathBuf;
+
+    pub fn path(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name)
+    }
+
+    pub fn bytes(name: &str) -> Vec<u8> {
+        std::fs::read(path(name)).expect("fixture exists")
+    }
+
+    pub fn json(name: &str) -> serde_json::Value {
+        serde_json::from_slice(&bytes(name)).expect("fixture is JSON")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -189,13 +189,13 @@ mod tests {
     use crate::providers::scaleengine::sign::php_json_encode;
 
     fn vector(name: &str) -> Value {
-        let text = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures/php_sign_vectors.json"),
-        )
-        .unwrap();
-        let all: Vec<Value> = serde_json::from_str(&text).unwrap();
-        all.into_iter().find(|v| v["name"] == name).unwrap()
+        let all = crate::providers::fixtures::json("php_sign_vectors.json");
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap()
+            .clone()
     }
 
     fn client(yaml: &str) -> Client {

@@ -169,19 +169,11 @@ fn parse_app(item: Value) -> Result<App, ProviderError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-        .unwrap()
-    }
+    use crate::providers::fixtures;
 
     #[test]
     fn seed_example_parses_with_strings_as_numbers() {
-        let page = UsagePage::parse(&fixture("scaleengine_usage_example.json")).unwrap();
+        let page = UsagePage::parse(&fixtures::bytes("scaleengine_usage_example.json")).unwrap();
         assert_eq!(page.count, Some(2));
         assert_eq!(page.usage.len(), 2);
         assert_eq!(page.usage[0].video_url, "sestore/jb/my_video.mp4");

@@ -111,19 +111,12 @@ pub fn verify(mut request: Map<String, Value>, secret: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::path::Path;
-
-    fn fixture(name: &str) -> Value {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("tests/fixtures")
-            .join(name);
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-    }
+    use crate::providers::fixtures;
 
     /// The vectors were produced by real PHP (`tests/fixtures/php_sign.php`).
     #[test]
     fn signature_matches_php_vectors() {
-        let vectors = fixture("php_sign_vectors.json");
+        let vectors = fixtures::json("php_sign_vectors.json");
         let vectors = vectors.as_array().unwrap();
         assert!(vectors.len() >= 5);
         for v in vectors {
@@ -176,10 +169,9 @@ mod tests {
     /// `REQUIRE_PHP=1`), proving the committed vectors are PHP's own output.
     #[test]
     fn committed_vectors_are_what_php_prints() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
         let output = match std::process::Command::new("php")
-            .arg(dir.join("php_sign.php"))
-            .arg(dir.join("php_sign_cases.json"))
+            .arg(fixtures::path("php_sign.php"))
+            .arg(fixtures::path("php_sign_cases.json"))
             .output()
         {
             Ok(output) => output,
@@ -191,6 +183,6 @@ mod tests {
         };
         assert!(output.status.success(), "{:?}", output);
         let live: Value = serde_json::from_slice(&output.stdout).unwrap();
-        assert_eq!(live, fixture("php_sign_vectors.json"));
+        assert_eq!(live, fixtures::json("php_sign_vectors.json"));
     }
 }

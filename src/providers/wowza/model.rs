@@ -219,19 +219,15 @@ fn decode(what: &str, e: impl fmt::Display) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("tests/fixtures")
-                .join(name),
-        )
-        .unwrap()
-    }
+    use crate::providers::fixtures;
 
     #[test]
     fn seed_transcoder_time_parses() {
-        let rows = rows(&fixture("wowza_time_transcoders.json"), "transcoders").unwrap();
+        let rows = rows(
+            &fixtures::bytes("wowza_time_transcoders.json"),
+            "transcoders",
+        )
+        .unwrap();
         assert_eq!(rows.len(), 3);
         assert_eq!(rows[0].id, "1234abcd");
         assert_eq!(rows[0].name.as_deref(), Some("July 1 IP Camera"));
@@ -242,7 +238,7 @@ mod tests {
     #[test]
     fn spec_stream_targets_parse_with_zones_and_unavailable_billing() {
         let rows = rows(
-            &fixture("wowza_network_stream_targets_spec.json"),
+            &fixtures::bytes("wowza_network_stream_targets_spec.json"),
             "stream_targets",
         )
         .unwrap();
@@ -291,7 +287,7 @@ mod tests {
 
     #[test]
     fn seed_viewer_data_parses_nested_single_key_objects_and_placeholders() {
-        let v = viewer_data(&fixture("wowza_viewer_data_seed.json")).unwrap();
+        let v = viewer_data(&fixtures::bytes("wowza_viewer_data_seed.json")).unwrap();
         assert_eq!(v.total.total_unique_viewers, Some(17058));
         assert_eq!(v.total.seconds_total_viewing_time, Some(44_925_498.0));
         let keys: Vec<&str> = v.countries.0.iter().map(|(k, _)| k.as_str()).collect();
