@@ -51,6 +51,8 @@ pub struct UsagePage {
 
 #[derive(Debug, Deserialize)]
 pub struct UsageRow {
+    /// A stream named by digits may come as a JSON number.
+    #[serde(deserialize_with = "text")]
     pub video_url: String,
     #[serde(deserialize_with = "lenient_u64")]
     pub bytes_total: u64,
@@ -62,6 +64,16 @@ impl UsagePage {
     pub fn parse(body: &[u8]) -> Result<UsagePage, ProviderError> {
         check_status(body)?;
         serde_json::from_slice(body).map_err(|e| ProviderError::Decode(format!("video.usage: {e}")))
+    }
+}
+
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    match Value::deserialize(d)? {
+        Value::String(s) => Ok(s),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(de::Error::custom(format!(
+            "video_url is {other}, not a string"
+        ))),
     }
 }
 
@@ -106,19 +118,33 @@ pub struct App {
 
 /// Parses `video.getapps`. Its response is not in our API document, so this
 /// accepts the shapes ScaleEngine uses elsewhere: a list (or index-keyed
-/// object) under `apps`, `applications` or `usage`, of names or of objects
-/// with `name`/`app_name`/`app` and `id`/`app_id`.
+/// object) under `apps`, `applications`, `usage` or `data`, of names or of
+/// objects with `name`/`app_name`/`app` and `id`/`app_id`; or an object
+/// keyed by app name whose values are ids or such objects.
 pub fn parse_apps(body: &[u8]) -> Result<Vec<App>, ProviderError> {
     check_status(body)?;
     let mut root: HashMap<String, Value> = serde_json::from_slice(body)
         .map_err(|e| ProviderError::Decode(format!("video.getapps: {e}")))?;
-    let list = ["apps", "applications", "usage"]
+    let list = ["apps", "applications", "usage", "data"]
         .iter()
         .find_map(|k| root.remove(*k))
         .ok_or_else(|| ProviderError::Decode("video.getapps: no `apps` list".into()))?;
     let items: Vec<Value> = match list {
         Value::Array(items) => items,
-        Value::Object(map) => map.into_iter().map(|(_, v)| v).collect(),
+        // PHP encodes an array with holes as an object keyed by index.
+        Value::Object(map) if map.keys().all(|k| k.bytes().all(|b| b.is_ascii_digit())) => {
+            map.into_iter().map(|(_, v)| v).collect()
+        }
+        Value::Object(map) => map
+            .into_iter()
+            .map(|(name, v)| match v {
+                Value::Object(mut fields) => {
+                    fields.entry("name").or_insert(Value::String(name));
+                    Value::Object(fields)
+                }
+                id => serde_json::json!({ "name": name, "id": id }),
+            })
+            .collect(),
         Value::Null => Vec::new(),
         other => {
             return Err(ProviderError::Decode(format!(
@@ -199,6 +225,11 @@ mod tests {
         assert_eq!(page.count, Some(1));
         let page = UsagePage::parse(br#"{"status":"success","count":0,"usage":null}"#).unwrap();
         assert!(page.usage.is_empty());
+        let page = UsagePage::parse(
+            br#"{"status":"success","usage":[{"video_url":12345,"bytes_total":1,"requests_total":1}]}"#,
+        )
+        .unwrap();
+        assert_eq!(page.usage[0].video_url, "12345");
     }
 
     #[test]
@@ -206,6 +237,7 @@ mod tests {
         for body in [
             &br#"{"status":"success","usage":[{"video_url":"a","bytes_total":"x","requests_total":1}]}"#[..],
             br#"{"status":"success","usage":[{"bytes_total":1,"requests_total":1}]}"#,
+            br#"{"status":"success","usage":[{"video_url":null,"bytes_total":1,"requests_total":1}]}"#,
             br#"{"status":"success","usage":"nope"}"#,
             br#"{"usage":[]}"#,
             b"<html>",
@@ -238,6 +270,24 @@ mod tests {
             ]
         );
         assert!(parse_apps(br#"{"status":"success","apps":[{}]}"#).is_err());
+        let by_name =
+            parse_apps(br#"{"status":"success","apps":{"demo-origin":"12","vod":{"id":13}}}"#)
+                .unwrap();
+        assert_eq!(
+            by_name,
+            vec![
+                App {
+                    id: Some(12),
+                    name: Some("demo-origin".into())
+                },
+                App {
+                    id: Some(13),
+                    name: Some("vod".into())
+                },
+            ]
+        );
+        let by_index = parse_apps(br#"{"status":"success","data":{"0":"a","2":"b"}}"#).unwrap();
+        assert_eq!(by_index.len(), 2);
         assert!(parse_apps(br#"{"status":"failure","message":"Bad key"}"#).is_err());
     }
 }
