@@ -1,19 +1,20 @@
 //! Scale benchmark: one ScaleEngine account with 100,000 URLs (200,000
-//! series for the month period), refreshed through the simulator, then
-//! scraped. Prints the refresh time, the peak resident memory, and the time
-//! per scrape, plain and gzip. Run: `cargo bench --bench scrape`.
+//! series for the month period), served by the in-process simulator to the
+//! real exporter binary in its own process, then scraped. Prints the time
+//! to the first full scrape, the time per scrape (plain and gzip), and the
+//! exporter process's peak resident memory. Run: `cargo bench --bench scrape`.
 
 use std::time::{Duration, Instant};
 
-use video_usage_exporter::config::Config;
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
 use video_usage_exporter::simulator::{wowza, Simulator};
 
 const URLS: u64 = 100_000;
 const SCRAPES: u32 = 20;
 
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+/// Peak resident memory of process `pid`, from /proc.
+fn peak_rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -22,6 +23,16 @@ fn peak_rss_mib() -> f64 {
                 .and_then(|kb| kb.parse::<f64>().ok())
         })
         .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+/// Kills the exporter when the benchmark ends, however it ends.
+struct Child(std::process::Child);
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[tokio::main]
@@ -50,34 +61,52 @@ async fn main() {
     let sim = Simulator::start(account, wowza::demo_account())
         .await
         .unwrap();
-    let rss_sim = peak_rss_mib();
     let yaml = format!(
         "scaleengine:\n  - account: bench\n    api_url: {}\n    api_key: bench-key\n    api_secret: bench-secret\n    cdn_id: 1\n    apps: [vod]\n    periods: [month]\n",
         sim.scaleengine_url()
     );
-    let config = Config::parse(&yaml, "bench.yml").unwrap();
-    let state = video_usage_exporter::assemble(&config, "/metrics").unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(video_usage_exporter::server::serve(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
-
+    let dir = std::env::temp_dir().join(format!("vue-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("bench.yml");
+    std::fs::write(&config, yaml).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let started = Instant::now();
-    state.refresher.start();
-    state.refresher.wait_ready(Duration::from_secs(600)).await;
-    let refresh = started.elapsed();
-    assert!(state.refresher.targets()[0].status().up, "refresh failed");
-
+    let exporter = Child(
+        std::process::Command::new(env!("CARGO_BIN_EXE_video-usage-exporter"))
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let client = reqwest::Client::new();
+    let url = format!("http://127.0.0.1:{port}/metrics");
+    let up = "video_usage_exporter_up{provider=\"scaleengine\",account=\"bench\",endpoint=\"video.usage\"} 1";
+    loop {
+        let body = match client.get(&url).send().await {
+            Ok(response) => response.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        if body.contains(up) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no data after 2 minutes"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let first = started.elapsed();
     let mut sizes = (0, 0);
     let mut times = Vec::new();
     for gzip in [false, true] {
         let t = Instant::now();
         for _ in 0..SCRAPES {
-            let mut req = client.get(format!("http://{addr}/metrics"));
+            let mut req = client.get(&url);
             if gzip {
                 req = req.header("Accept-Encoding", "gzip");
             }
@@ -90,9 +119,8 @@ async fn main() {
         }
         times.push(t.elapsed() / SCRAPES);
     }
-    let series = state.refresher.targets()[0].snapshot().unwrap().series();
-    println!("series: {series}");
-    println!("refresh (100 pages of 1000 rows, via loopback HTTP): {refresh:.2?}");
+    println!("URLs: {URLS} (200,000 series), one period");
+    println!("start-up to first full scrape (100 pages of 1000 rows over loopback): {first:.2?}");
     println!(
         "scrape, text format: {:.2?} for {:.1} MiB",
         times[0],
@@ -104,8 +132,7 @@ async fn main() {
         sizes.1 as f64 / 1048576.0
     );
     println!(
-        "peak RSS: {:.0} MiB (of which the simulator's data: {:.0} MiB)",
-        peak_rss_mib(),
-        rss_sim
+        "exporter peak RSS: {:.0} MiB",
+        peak_rss_mib(exporter.0.id())
     );
 }

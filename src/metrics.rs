@@ -10,10 +10,13 @@
 //! classic text format (counters are named `_total` there, and there is no
 //! `# EOF`), since provider gauges are identical in both.
 
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+use std::io::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
+use bytes::Bytes;
+use flate2::write::DeflateEncoder;
+use flate2::{Compression, Crc};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -196,12 +199,28 @@ impl Collector for StatusCollector {
     }
 }
 
-/// Renders `/metrics` bodies.
+/// Renders `/metrics` bodies as lists of shared byte chunks.
 pub struct Exposition {
     registry: Registry,
     refresher: Arc<Refresher>,
-    /// The provider part of the body and the generation it was built from.
-    providers: Mutex<(Option<u64>, Arc<String>)>,
+    /// The provider part of the body, rebuilt when a snapshot changes.
+    providers: Mutex<Arc<ProviderPart>>,
+}
+
+/// The provider data of one generation of snapshots: the snapshots' own
+/// chunks under one header per family, and, once a scraper asks for gzip,
+/// their deflate stream.
+struct ProviderPart {
+    generation: Option<u64>,
+    chunks: Vec<Bytes>,
+    deflated: OnceLock<Deflated>,
+}
+
+/// Raw deflate ending in a sync flush (not final), and the CRC-32 of its
+/// input: a gzip body is this, then the self-metrics deflated on their own.
+struct Deflated {
+    data: Bytes,
+    crc: Crc,
 }
 
 impl Exposition {
@@ -238,74 +257,131 @@ impl Exposition {
         Exposition {
             registry,
             refresher,
-            providers: Mutex::new((None, Arc::new(String::new()))),
+            providers: Mutex::new(Arc::new(ProviderPart {
+                generation: None,
+                chunks: Vec::new(),
+                deflated: OnceLock::new(),
+            })),
         }
     }
 
-    /// A full body in `format`.
-    pub fn render(&self, format: Format) -> String {
+    /// A full body in `format`, gzip-compressed when `gzip`, as chunks to
+    /// send in order. Provider data is shared, not copied; with gzip only
+    /// the self-metrics are compressed per scrape.
+    pub fn render(&self, format: Format, gzip: bool) -> Vec<Bytes> {
         let providers = self.provider_part();
         let mut own = String::new();
         prometheus_client::encoding::text::encode_registry(&mut own, &self.registry)
             .expect("writing to a String cannot fail");
-        let mut body = String::with_capacity(providers.len() + own.len() + 16);
-        body.push_str(&providers);
-        match format {
+        let own = match format {
             Format::OpenMetrics => {
-                body.push_str(&own);
-                body.push_str("# EOF\n");
+                own.push_str("# EOF\n");
+                own
             }
-            Format::Text => to_text_format(&own, &mut body),
+            Format::Text => {
+                let mut text = String::with_capacity(own.len());
+                to_text_format(&own, &mut text);
+                text
+            }
+        };
+        if !gzip {
+            let mut chunks = providers.chunks.clone();
+            chunks.push(Bytes::from(own));
+            return chunks;
         }
-        body
+        let deflated = providers
+            .deflated
+            .get_or_init(|| deflate(&providers.chunks));
+        let mut own_crc = Crc::new();
+        own_crc.update(own.as_bytes());
+        let mut crc = Crc::new();
+        crc.combine(&deflated.crc);
+        crc.combine(&own_crc);
+        let mut tail = DeflateEncoder::new(Vec::new(), Compression::fast());
+        tail.write_all(own.as_bytes())
+            .and_then(|()| tail.try_finish())
+            .expect("compressing into memory cannot fail");
+        let mut trailer = Vec::with_capacity(8);
+        trailer.extend_from_slice(&crc.sum().to_le_bytes());
+        trailer.extend_from_slice(&crc.amount().to_le_bytes());
+        vec![
+            Bytes::from_static(&GZIP_HEADER),
+            deflated.data.clone(),
+            Bytes::from(std::mem::take(tail.get_mut())),
+            Bytes::from(trailer),
+        ]
     }
 
-    fn provider_part(&self) -> Arc<String> {
+    fn provider_part(&self) -> Arc<ProviderPart> {
         let generation = self.refresher.generation();
         let mut cached = self.providers.lock().expect("exposition lock");
-        if cached.0 != Some(generation) {
+        if cached.generation != Some(generation) {
             let snapshots: Vec<_> = self
                 .refresher
                 .targets()
                 .iter()
                 .filter_map(|t| t.snapshot())
                 .collect();
-            *cached = (Some(generation), Arc::new(group_families(&snapshots)));
+            *cached = Arc::new(ProviderPart {
+                generation: Some(generation),
+                chunks: group_families(&snapshots),
+                deflated: OnceLock::new(),
+            });
         }
-        cached.1.clone()
+        cached.clone()
     }
 }
 
-/// Writes each family once, with the samples of every snapshot under it.
-fn group_families(snapshots: &[Arc<crate::providers::Snapshot>]) -> String {
+/// A gzip member header: deflate, no name or time, unknown OS.
+const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
+
+fn deflate(chunks: &[Bytes]) -> Deflated {
+    let mut crc = Crc::new();
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::fast());
+    for chunk in chunks {
+        crc.update(chunk);
+        encoder
+            .write_all(chunk)
+            .expect("compressing into memory cannot fail");
+    }
+    // A sync flush ends on a byte boundary without a final block, so
+    // another deflate stream may follow it.
+    encoder
+        .flush()
+        .expect("compressing into memory cannot fail");
+    Deflated {
+        data: Bytes::from(std::mem::take(encoder.get_mut())),
+        crc,
+    }
+}
+
+/// Each family once: its header, then the samples of every snapshot.
+fn group_families(snapshots: &[Arc<crate::providers::Snapshot>]) -> Vec<Bytes> {
     let mut order: Vec<&'static GaugeFamily> = Vec::new();
-    let mut size = 0;
     for s in snapshots {
         for f in s.families() {
-            size += f.text.len();
             if !order.iter().any(|o| std::ptr::eq(*o, f.family)) {
                 order.push(f.family);
             }
         }
     }
-    let mut out = String::with_capacity(size + order.len() * 200);
+    let mut chunks = Vec::new();
     for family in order {
-        let _ = write!(
-            out,
+        chunks.push(Bytes::from(format!(
             "# HELP {0} {1}\n# TYPE {0} gauge\n",
             family.name, family.help
-        );
+        )));
         for s in snapshots {
             for f in s
                 .families()
                 .iter()
                 .filter(|f| std::ptr::eq(f.family, family))
             {
-                out.push_str(&f.text);
+                chunks.push(f.text.clone());
             }
         }
     }
-    out
+    chunks
 }
 
 /// Rewrites prometheus-client's OpenMetrics output into text format 0.0.4.

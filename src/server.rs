@@ -6,15 +6,20 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use flate2::write::GzEncoder;
-use flate2::Compression;
-use std::io::Write as _;
+use bytes::Bytes;
+use http_body::{Frame, SizeHint};
 use tokio::net::TcpListener;
 
 use crate::metrics::{Exposition, Format};
@@ -54,51 +59,69 @@ async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Resp
     state.refresher.on_scrape().await;
     let format = Format::negotiate(headers.get(ACCEPT).and_then(|v| v.to_str().ok()));
     let gzip = accepts_gzip(headers.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
-    let rendered = tokio::task::spawn_blocking(move || {
-        let body = state.exposition.render(format);
-        if gzip {
-            let mut encoder =
-                GzEncoder::new(Vec::with_capacity(body.len() / 8), Compression::fast());
-            encoder.write_all(body.as_bytes())?;
-            encoder.finish()
-        } else {
-            Ok(body.into_bytes())
-        }
-    })
-    .await;
-    match rendered {
-        Ok(Ok(body)) => {
-            let mut response = (
-                [
-                    (CONTENT_TYPE, format.content_type()),
-                    (VARY, "Accept, Accept-Encoding"),
-                ],
-                body,
-            )
-                .into_response();
-            if gzip {
-                response
-                    .headers_mut()
-                    .insert(CONTENT_ENCODING, "gzip".parse().expect("static header"));
-            }
-            response
-        }
-        Ok(Err(err)) => {
-            tracing::error!(error = %err, "cannot compress the exposition");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "cannot compress the exposition\n",
-            )
-                .into_response()
-        }
+    // Rendering may compress megabytes after a refresh: off the async threads.
+    let rendered = tokio::task::spawn_blocking(move || state.exposition.render(format, gzip)).await;
+    let chunks = match rendered {
+        Ok(chunks) => chunks,
         Err(err) => {
             tracing::error!(error = %err, "rendering the exposition failed");
-            (
+            return (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "rendering the exposition failed\n",
             )
-                .into_response()
+                .into_response();
         }
+    };
+    let mut response = Response::new(Body::new(Chunks::new(chunks)));
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    headers.insert(VARY, HeaderValue::from_static("Accept, Accept-Encoding"));
+    if gzip {
+        headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    response
+}
+
+/// A response body sent as the given chunks, in order, without copying.
+struct Chunks {
+    chunks: VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Chunks {
+    fn new(chunks: Vec<Bytes>) -> Self {
+        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
+        Chunks {
+            chunks: chunks.into_iter().filter(|c| !c.is_empty()).collect(),
+            remaining,
+        }
+    }
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let next = self.chunks.pop_front();
+        if let Some(chunk) = &next {
+            self.remaining -= chunk.len() as u64;
+        }
+        Poll::Ready(next.map(|chunk| Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(self.remaining)
     }
 }
 

@@ -357,14 +357,40 @@ async fn gzip_and_openmetrics_are_negotiated() {
     assert!(om.ends_with("# EOF\n"));
     assert!(om.contains("# TYPE video_usage_exporter_upstream_requests counter\n"));
 
-    let gz = get(exporter.addr, "/metrics", &[("Accept-Encoding", "gzip")]).await;
-    assert_eq!(gz.headers()["content-encoding"], "gzip");
-    let bytes = gz.bytes().await.unwrap();
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(&bytes[..])
-        .read_to_string(&mut text)
-        .unwrap();
-    assert!(text.contains("scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 1\n"));
+    // Twice: the second reuses the cached compressed provider data.
+    for _ in 0..2 {
+        for accept in ["text/plain", "application/openmetrics-text;version=1.0.0"] {
+            let plain = get(exporter.addr, "/metrics", &[("Accept", accept)])
+                .await
+                .text()
+                .await
+                .unwrap();
+            let gz = get(
+                exporter.addr,
+                "/metrics",
+                &[("Accept", accept), ("Accept-Encoding", "gzip")],
+            )
+            .await;
+            assert_eq!(gz.headers()["content-encoding"], "gzip");
+            let bytes = gz.bytes().await.unwrap();
+            let mut text = String::new();
+            // A single-member decoder that checks the CRC and length.
+            flate2::read::GzDecoder::new(&bytes[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            let stable = |body: &str| -> Vec<String> {
+                body.lines()
+                    .filter(|l| !l.contains("video_usage_exporter_"))
+                    .map(str::to_string)
+                    .collect()
+            };
+            assert_eq!(stable(&text), stable(&plain));
+            assert!(text.contains(
+                "scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 1\n"
+            ));
+            assert!(text.contains("video_usage_exporter_up{"));
+        }
+    }
 
     assert_eq!(get(exporter.addr, "/-/healthy", &[]).await.status(), 200);
     assert_eq!(get(exporter.addr, "/-/ready", &[]).await.status(), 200);

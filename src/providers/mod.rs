@@ -16,6 +16,8 @@ pub mod wowza;
 
 use std::fmt::Write as _;
 use std::future::Future;
+
+use bytes::Bytes;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
@@ -98,11 +100,12 @@ pub struct GaugeFamily {
     pub help: &'static str,
 }
 
-/// The rendered sample lines of one family within one snapshot.
+/// The rendered sample lines of one family within one snapshot, shared
+/// (not copied) by every scrape that sends them.
 #[derive(Debug)]
 pub struct FamilySamples {
     pub family: &'static GaugeFamily,
-    pub text: String,
+    pub text: Bytes,
 }
 
 /// A complete, immutable result of one endpoint fetch, already rendered.
@@ -151,7 +154,7 @@ impl SampleValue for f64 {
 /// Builds a [`Snapshot`]; every sample gets the `account` label first.
 pub struct SnapshotBuilder {
     account: String,
-    families: Vec<FamilySamples>,
+    families: Vec<(&'static GaugeFamily, String)>,
     series: usize,
 }
 
@@ -176,18 +179,15 @@ impl SnapshotBuilder {
         let index = match self
             .families
             .iter()
-            .position(|f| std::ptr::eq(f.family, family))
+            .position(|(f, _)| std::ptr::eq(*f, family))
         {
             Some(index) => index,
             None => {
-                self.families.push(FamilySamples {
-                    family,
-                    text: String::new(),
-                });
+                self.families.push((family, String::new()));
                 self.families.len() - 1
             }
         };
-        let out = &mut self.families[index].text;
+        let out = &mut self.families[index].1;
         out.push_str(family.name);
         out.push_str("{account=\"");
         out.push_str(&self.account);
@@ -207,7 +207,14 @@ impl SnapshotBuilder {
 
     pub fn finish(self) -> Snapshot {
         Snapshot {
-            families: self.families,
+            families: self
+                .families
+                .into_iter()
+                .map(|(family, text)| FamilySamples {
+                    family,
+                    text: Bytes::from(text),
+                })
+                .collect(),
             series: self.series,
         }
     }
@@ -272,6 +279,6 @@ mod tests {
         b.gauge(&BYTES, &[], 18_446_744_073_709_551_615u64);
         assert!(b.finish().families()[0]
             .text
-            .ends_with(" 18446744073709551615\n"));
+            .ends_with(b" 18446744073709551615\n"));
     }
 }
