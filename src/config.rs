@@ -50,8 +50,9 @@ impl Config {
             let key = e
                 .location()
                 .and_then(|l| text.lines().nth(l.line().saturating_sub(1)))
+                .filter(|line| !line.starts_with([' ', '\t', '-', '#']))
                 .and_then(|line| line.split_once(':'))
-                .map(|(key, _)| key.trim().trim_start_matches("- ").trim());
+                .map(|(key, _)| key.trim());
             if let Some(key) = key.filter(|k| !k.is_empty() && !message.contains(*k)) {
                 message = format!("{key}: {message}");
             }
@@ -723,6 +724,8 @@ scaleengine:
             let e = error(&GOOD.replace(from, to));
             assert!(e.contains(reason), "{from} -> {to}: {e}");
         }
+        let e = error(&GOOD.replace("api_key: key", "api_key: ${VUE_TEST_UNSET_VAR}"));
+        assert!(e.starts_with("cfg.yml: scaleengine[0]: "), "{e}");
         let e = error("refresh_interval: 1m\n");
         assert!(e.contains("no provider account"), "{e}");
         let twice = GOOD.to_string() + &GOOD["\nrefresh_interval: 5m\nscaleengine:\n".len()..];
