@@ -6,7 +6,7 @@
 //! are never retried: the same keys will fail the same way.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::RETRY_AFTER;
 use reqwest::{RequestBuilder, Response, StatusCode};
@@ -142,8 +142,7 @@ async fn read_limited(
         .headers()
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .map(Duration::from_secs);
+        .and_then(parse_retry_after);
     if response.content_length().is_some_and(|n| n > limit) {
         return Err(ProviderError::TooLarge { limit });
     }
@@ -159,6 +158,17 @@ async fn read_limited(
         body.extend_from_slice(&chunk);
     }
     Ok((retry_after, body))
+}
+
+/// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110).
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    match value.parse::<u64>() {
+        Ok(secs) => Some(Duration::from_secs(secs)),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()
+            .map(|at| at.duration_since(SystemTime::now()).unwrap_or_default()),
+    }
 }
 
 /// An error for a non-2xx answer, with a short, printable excerpt of the body.
@@ -218,6 +228,19 @@ pub mod tests {
             let w = up.wait(1, Some(Duration::from_secs(3600)));
             assert!(w <= Duration::from_secs(75));
         }
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_or_an_http_date() {
+        assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let wait = parse_retry_after(&later).unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
     }
 
     #[test]
