@@ -139,6 +139,19 @@ fn check_config_accepts_good_files_and_names_line_and_key_of_bad_ones() {
         .unwrap();
     assert!(out.status.success(), "{out:?}");
 
+    let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.yml");
+    let out = Command::new(BIN)
+        .args(["check-config", &format!("--config.file={example}")])
+        .envs([
+            ("SCALEENGINE_API_KEY", "k"),
+            ("SCALEENGINE_API_SECRET", "s"),
+            ("WSC_API_KEY", "k"),
+            ("WSC_ACCESS_KEY", "a"),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "examples/config.yml: {out:?}");
+
     let bad = dir.join("bad.yml");
     std::fs::write(
         &bad,
