@@ -27,31 +27,34 @@ impl Client {
         Client { account, upstream }
     }
 
-    /// `api_url` with `segments` appended, each percent-encoded.
-    pub fn url(&self, segments: &[&str]) -> Url {
+    /// `api_url` with `resource` (a path like `usage/time/transcoders`) and
+    /// then `id` appended, each segment percent-encoded.
+    pub fn url(&self, resource: &str, id: Option<&str>) -> Url {
         let mut url = self.account.api_url.clone();
         url.path_segments_mut()
             .expect("api_url is an http(s) URL")
             .pop_if_empty()
-            .extend(segments);
+            .extend(resource.split('/'))
+            .extend(id);
         url
     }
 
-    /// GETs `segments` with `query`; `endpoint` names the call in metrics.
+    /// GETs `resource` (of the stream target `id`, for viewer data) with
+    /// `query`; the resource names the call in the self-metrics.
     pub async fn get(
         &self,
-        endpoint: &str,
-        segments: &[&str],
+        resource: &str,
+        id: Option<&str>,
         query: &[(&str, &str)],
     ) -> Result<Vec<u8>, ProviderError> {
-        let mut url = self.url(segments);
+        let mut url = self.url(resource, id);
         if !query.is_empty() {
             url.set_query(Some(&encode_query(query)));
         }
         let call = CallLabels {
             provider: super::PROVIDER,
             account: self.account.account.clone(),
-            endpoint: endpoint.to_string(),
+            endpoint: resource.to_string(),
         };
         self.upstream
             .send(&call, |client| {

@@ -213,10 +213,7 @@ impl ResourceEndpoint {
             }
             Resource::StreamTargetNetwork => self.stream_targets(&window, &mut snapshot).await?,
             Resource::PeakRecording => {
-                let body = self
-                    .client
-                    .get(self.resource.path(), &self.segments(), &window)
-                    .await?;
+                let body = self.client.get(self.resource.path(), None, &window).await?;
                 if let Some(bytes) = model::peak_recording(&body)? {
                     snapshot.gauge(&PEAK_RECORDING_STORAGE_BYTES, &[], bytes);
                 }
@@ -229,19 +226,12 @@ impl ResourceEndpoint {
         Ok(snapshot.finish())
     }
 
-    fn segments(&self) -> Vec<&'static str> {
-        self.resource.path().split('/').collect()
-    }
-
     async fn rows(
         &self,
         query: &[(&str, &str)],
         key: &str,
     ) -> Result<Vec<UsageRow>, ProviderError> {
-        let body = self
-            .client
-            .get(self.resource.path(), &self.segments(), query)
-            .await?;
+        let body = self.client.get(self.resource.path(), None, query).await?;
         model::rows(&body, key)
     }
 
@@ -389,14 +379,12 @@ impl ResourceEndpoint {
             let id = target.id.clone();
             calls.spawn(async move {
                 let _permit = permits.acquire_owned().await;
-                let mut segments: Vec<&str> = Resource::ViewerData.path().split('/').collect();
-                segments.push(&id);
                 let query: Vec<(&str, &str)> = query
                     .iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect();
                 let body = client
-                    .get(Resource::ViewerData.path(), &segments, &query)
+                    .get(Resource::ViewerData.path(), Some(&id), &query)
                     .await;
                 (index, body)
             });
