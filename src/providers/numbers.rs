@@ -252,6 +252,11 @@ mod tests {
             Some(3689.7337516808607)
         );
         assert_eq!(s(r#"{"s": "44925498"}"#).unwrap(), Some(44_925_498.0));
+        // Exact, not merely close (serde_json's `float_roundtrip`; found by fuzzing).
+        assert_eq!(
+            s(r#"{"s": 1.5136666666666665e54}"#).unwrap(),
+            Some(1.5136666666666665e54)
+        );
         assert!(s(r#"{"s": -2}"#).is_err());
         assert!(s(r#"{"s": {}}"#).is_err());
     }
