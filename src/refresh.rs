@@ -242,20 +242,16 @@ impl Refresher {
         let this = self.clone();
         self.cache
             .try_get_with(index, async move {
-                match target.endpoint.fetch().await {
+                let result = target.endpoint.fetch().await.map(Arc::new);
+                match &result {
                     Ok(snapshot) => {
-                        let snapshot = Arc::new(snapshot);
                         target.record_success(snapshot.clone());
                         this.generation.fetch_add(1, Ordering::AcqRel);
-                        this.fetched.notify_waiters();
-                        Ok(snapshot)
                     }
-                    Err(err) => {
-                        target.record_failure(&err);
-                        this.fetched.notify_waiters();
-                        Err(err)
-                    }
+                    Err(err) => target.record_failure(err),
                 }
+                this.fetched.notify_waiters();
+                result
             })
             .await
     }

@@ -299,14 +299,19 @@ async fn viewer(
 /// sources, the OpenAPI example's stream targets (with protocols and
 /// zones), peak storage, and viewer data for each stream target.
 pub fn demo_account() -> Account {
-    let seed_time: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/wowza_time_transcoders.json"
-    ))
-    .expect("fixture is JSON");
-    let seed_network: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/wowza_network_transcoders.json"
-    ))
-    .expect("fixture is JSON");
+    // The API documents' example responses, compiled in.
+    macro_rules! seed {
+        ($name:literal) => {
+            serde_json::from_str::<Value>(include_str!(concat!(
+                "../../tests/fixtures/",
+                $name,
+                ".json"
+            )))
+            .expect("fixture is JSON")
+        };
+    }
+    let seed_time = seed!("wowza_time_transcoders");
+    let seed_network = seed!("wowza_network_transcoders");
     let split = |body: &Value| {
         let rows = body["transcoders"].as_array().cloned().unwrap_or_default();
         let mut table = BTreeMap::new();
@@ -324,10 +329,7 @@ pub fn demo_account() -> Account {
         }
         table
     };
-    let mut viewer: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/wowza_viewer_data_seed.json"
-    ))
-    .expect("fixture is JSON");
+    let mut viewer = seed!("wowza_viewer_data_seed");
     // The seed's countries are placeholders; give the demo some numbers.
     viewer["stream_target"]["countries"] = json!([
         {"US": {"name": "United States of America", "total_unique_viewers": 9120, "seconds_total_viewing_time": 25_100_440}},
@@ -335,10 +337,7 @@ pub fn demo_account() -> Account {
         {"GB": {"name": "United Kingdom", "total_unique_viewers": 2904, "seconds_total_viewing_time": 6_930_002}},
         {"DE": {"name": "Germany", "total_unique_viewers": 1724, "seconds_total_viewing_time": 4_474_939}},
     ]);
-    let targets: Value = serde_json::from_str(include_str!(
-        "../../tests/fixtures/wowza_network_stream_targets_spec.json"
-    ))
-    .expect("fixture is JSON");
+    let targets = seed!("wowza_network_stream_targets_spec");
     let viewer_data = targets["stream_targets"]
         .as_array()
         .into_iter()
@@ -352,15 +351,9 @@ pub fn demo_account() -> Account {
         token: "demo.jwt.token".into(),
         time_transcoders: split(&seed_time),
         network_transcoders: split(&seed_network),
-        stream_sources: serde_json::from_str(include_str!(
-            "../../tests/fixtures/wowza_network_stream_sources.json"
-        ))
-        .expect("fixture is JSON"),
+        stream_sources: seed!("wowza_network_stream_sources"),
         stream_targets: targets,
-        peak_recording: serde_json::from_str(include_str!(
-            "../../tests/fixtures/wowza_peak_recording.json"
-        ))
-        .expect("fixture is JSON"),
+        peak_recording: seed!("wowza_peak_recording"),
         viewer_data,
         growth_per_second: 0.001,
     }
