@@ -10,13 +10,11 @@
 //! classic text format (counters are named `_total` there, and there is no
 //! `# EOF`), since provider gauges are identical in both.
 
-use std::io::Write as _;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, UNIX_EPOCH};
 
 use bytes::Bytes;
-use flate2::write::DeflateEncoder;
-use flate2::{Compression, Crc};
+use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -292,24 +290,7 @@ impl Exposition {
         let deflated = providers
             .deflated
             .get_or_init(|| deflate(&providers.chunks));
-        let mut own_crc = Crc::new();
-        own_crc.update(own.as_bytes());
-        let mut crc = Crc::new();
-        crc.combine(&deflated.crc);
-        crc.combine(&own_crc);
-        let mut tail = DeflateEncoder::new(Vec::new(), Compression::fast());
-        tail.write_all(own.as_bytes())
-            .and_then(|()| tail.try_finish())
-            .expect("compressing into memory cannot fail");
-        let mut trailer = Vec::with_capacity(8);
-        trailer.extend_from_slice(&crc.sum().to_le_bytes());
-        trailer.extend_from_slice(&crc.amount().to_le_bytes());
-        vec![
-            Bytes::from_static(&GZIP_HEADER),
-            deflated.data.clone(),
-            Bytes::from(std::mem::take(tail.get_mut())),
-            Bytes::from(trailer),
-        ]
+        gzip_body(deflated, own.as_bytes())
     }
 
     fn provider_part(&self) -> Arc<ProviderPart> {
@@ -335,24 +316,83 @@ impl Exposition {
 /// A gzip member header: deflate, no name or time, unknown OS.
 const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 
+/// Least free output space for one compressor call. zlib's contract is that
+/// a flush is complete once a call returns with output space left; this
+/// much room also exceeds the largest block any deflate backend buffers
+/// internally, so no call ever returns with output still held back.
+const DEFLATE_ROOM: usize = 256 * 1024;
+
+/// Raw deflate of `chunks` ending in a completed sync flush: byte-aligned,
+/// no final block, so another deflate stream may follow it.
 fn deflate(chunks: &[Bytes]) -> Deflated {
     let mut crc = Crc::new();
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::fast());
+    let mut compress = Compress::new(Compression::fast(), false);
+    let total: usize = chunks.iter().map(Bytes::len).sum();
+    let mut data = Vec::with_capacity(total / 8 + DEFLATE_ROOM);
     for chunk in chunks {
         crc.update(chunk);
-        encoder
-            .write_all(chunk)
-            .expect("compressing into memory cannot fail");
+        compress_all(&mut compress, chunk, &mut data, FlushCompress::None);
     }
-    // A sync flush ends on a byte boundary without a final block, so
-    // another deflate stream may follow it.
-    encoder
-        .flush()
-        .expect("compressing into memory cannot fail");
+    compress_all(&mut compress, &[], &mut data, FlushCompress::Sync);
     Deflated {
-        data: Bytes::from(std::mem::take(encoder.get_mut())),
+        data: Bytes::from(data),
         crc,
     }
+}
+
+/// A complete raw deflate stream (final block included) of `input`.
+fn deflate_final(input: &[u8]) -> Vec<u8> {
+    let mut compress = Compress::new(Compression::fast(), false);
+    let mut data = Vec::with_capacity(input.len() / 4 + DEFLATE_ROOM);
+    compress_all(&mut compress, input, &mut data, FlushCompress::Finish);
+    data
+}
+
+/// Feeds all of `input` to `compress` with `flush`, repeating the call
+/// until the input is consumed and a call returns with room to spare (the
+/// flush, if any, is then complete).
+fn compress_all(
+    compress: &mut Compress,
+    mut input: &[u8],
+    out: &mut Vec<u8>,
+    flush: FlushCompress,
+) {
+    loop {
+        if out.capacity() - out.len() < DEFLATE_ROOM {
+            out.reserve(DEFLATE_ROOM.max(out.len() / 2));
+        }
+        let before = compress.total_in();
+        let status = compress
+            .compress_vec(input, out, flush)
+            .expect("deflate of in-memory data cannot fail");
+        input = &input[usize::try_from(compress.total_in() - before).expect("fits memory")..];
+        let done = match flush {
+            FlushCompress::Finish => status == Status::StreamEnd,
+            _ => input.is_empty() && out.len() < out.capacity(),
+        };
+        if done {
+            return;
+        }
+    }
+}
+
+/// The gzip body: header, the provider part's deflate (sync-flushed), the
+/// self-metrics' own final deflate stream, and one trailer for both.
+fn gzip_body(providers: &Deflated, own: &[u8]) -> Vec<Bytes> {
+    let mut own_crc = Crc::new();
+    own_crc.update(own);
+    let mut crc = Crc::new();
+    crc.combine(&providers.crc);
+    crc.combine(&own_crc);
+    let mut trailer = Vec::with_capacity(8);
+    trailer.extend_from_slice(&crc.sum().to_le_bytes());
+    trailer.extend_from_slice(&crc.amount().to_le_bytes());
+    vec![
+        Bytes::from_static(&GZIP_HEADER),
+        providers.data.clone(),
+        Bytes::from(deflate_final(own)),
+        Bytes::from(trailer),
+    ]
 }
 
 /// Each family once: its header, then the samples of every snapshot.
@@ -440,5 +480,135 @@ mod tests {
             out,
             "# HELP x_requests_total Reqs.\n# TYPE x_requests_total counter\nx_requests_total{a=\"1\"} 2\n# HELP g G.\n# TYPE g gauge\ng 1\n"
         );
+    }
+
+    use crate::providers::scaleengine::{APP_BYTES, APP_REQUESTS, VIDEO_BYTES, VIDEO_REQUESTS};
+    use crate::providers::{Snapshot, SnapshotBuilder};
+    use proptest::prelude::*;
+    use std::io::{Read as _, Write as _};
+    use std::process::{Command, Stdio};
+
+    /// The provider part and the gzip body for it followed by `own`.
+    fn bodies(snapshots: &[Arc<Snapshot>], own: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let chunks = group_families(snapshots);
+        let gzip = gzip_body(&deflate(&chunks), own).concat();
+        let mut text = chunks.concat();
+        text.extend_from_slice(own);
+        (text, gzip)
+    }
+
+    fn flate2_gunzip(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(body)
+            .read_to_end(&mut out)
+            .expect("flate2 decodes the body");
+        out
+    }
+
+    /// The `gzip` command, an implementation independent of ours.
+    fn gzip_command_gunzip(body: &[u8]) -> Vec<u8> {
+        let mut child = Command::new("gzip")
+            .arg("-dc")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the gzip command is installed");
+        let mut stdin = child.stdin.take().unwrap();
+        let body = body.to_vec();
+        let writer = std::thread::spawn(move || stdin.write_all(&body));
+        let out = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "gzip -dc: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    fn assert_same(what: &str, decoded: &[u8], text: &[u8]) {
+        assert!(
+            decoded == text,
+            "{what}: decoded {} bytes, text is {} bytes, first difference at {:?}",
+            decoded.len(),
+            text.len(),
+            decoded.iter().zip(text).position(|(a, b)| a != b)
+        );
+    }
+
+    /// The account of issue 16: one app `huge`, `n` URLs.
+    fn huge_account(n: u64) -> Arc<Snapshot> {
+        let mut b = SnapshotBuilder::new("main");
+        let (mut bytes, mut requests) = (0, 0);
+        for i in 0..n {
+            let url = format!("live/channel-{i:06}/playlist.m3u8");
+            let labels = [
+                ("app", "huge"),
+                ("video_url", url.as_str()),
+                ("period", "month"),
+            ];
+            b.gauge(&VIDEO_BYTES, &labels, 5_000_000 + 13 * i);
+            b.gauge(&VIDEO_REQUESTS, &labels, 10 + i % 97);
+            bytes += 5_000_000 + 13 * i;
+            requests += 10 + i % 97;
+        }
+        let labels = [("app", "huge"), ("period", "month")];
+        b.gauge(&APP_BYTES, &labels, bytes);
+        b.gauge(&APP_REQUESTS, &labels, requests);
+        Arc::new(b.finish())
+    }
+
+    #[test]
+    fn gzip_bodies_of_large_accounts_decode_to_the_text_body() {
+        // 100,000 and 200,000 URLs made the sync flush stop early (issue 16).
+        for n in [1_000, 99_000, 100_000, 101_000, 200_000, 1_000_000] {
+            let (text, gzip) = bodies(&[huge_account(n)], b"# HELP own x\nown 1\n");
+            assert_same(&format!("flate2, {n} URLs"), &flate2_gunzip(&gzip), &text);
+            assert_same(
+                &format!("gzip -dc, {n} URLs"),
+                &gzip_command_gunzip(&gzip),
+                &text,
+            );
+        }
+    }
+
+    /// Snapshots of random sample lines, up to several megabytes each,
+    /// built from a seed so that large inputs are cheap to describe.
+    fn random_snapshots() -> impl Strategy<Value = Vec<Arc<Snapshot>>> {
+        let snapshot =
+            (any::<u64>(), 0usize..60_000, 1usize..200).prop_map(|(seed, lines, alphabet)| {
+                let mut rng = fastrand::Rng::with_seed(seed);
+                let mut b = SnapshotBuilder::new("acct");
+                for i in 0..lines {
+                    let len = rng.usize(0..120);
+                    let url: String = (0..len)
+                        .map(|_| char::from_u32(32 + rng.u32(0..alphabet as u32)).unwrap_or('x'))
+                        .collect();
+                    let family = if rng.bool() {
+                        &VIDEO_BYTES
+                    } else {
+                        &VIDEO_REQUESTS
+                    };
+                    let id = i.to_string();
+                    b.gauge(family, &[("video_url", &url), ("i", &id)], rng.u64(..));
+                }
+                Arc::new(b.finish())
+            });
+        proptest::collection::vec(snapshot, 0..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn gzip_body_decodes_to_the_text_body(
+            snapshots in random_snapshots(),
+            own in proptest::collection::vec(any::<u8>(), 0..5_000),
+        ) {
+            let (text, gzip) = bodies(&snapshots, &own);
+            assert_same("flate2", &flate2_gunzip(&gzip), &text);
+            assert_same("gzip -dc", &gzip_command_gunzip(&gzip), &text);
+        }
     }
 }

@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use video_usage_exporter::simulator::scaleengine::{self, App, Row};
+use video_usage_exporter::simulator::{wowza, Simulator};
+
 const BIN: &str = env!("CARGO_BIN_EXE_video-usage-exporter");
 
 /// Kills the child process when dropped, so a failing test leaves nothing.
@@ -169,8 +172,8 @@ fn check_config_accepts_good_files_and_names_line_and_key_of_bad_ones() {
     assert!(!out.status.success());
 }
 
-#[test]
-fn real_prometheus_scrapes_the_exporter() {
+/// Whether prometheus and promtool are installed; fails under CI when not.
+fn have_prometheus() -> bool {
     let have = |tool: &str| {
         Command::new(tool)
             .arg("--version")
@@ -183,6 +186,70 @@ fn real_prometheus_scrapes_the_exporter() {
             "CI must provide prometheus and promtool (apt-get install prometheus)"
         );
         eprintln!("prometheus/promtool not installed; skipping");
+        return false;
+    }
+    true
+}
+
+/// A real Prometheus scraping the exporter on `port` every `interval`.
+struct Prometheus {
+    _process: Running,
+    port: u16,
+}
+
+impl Prometheus {
+    fn start(name: &str, port: u16, interval: &str) -> Prometheus {
+        let dir = temp_dir(name);
+        let config = dir.join("prometheus.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "global:\n  scrape_interval: {interval}\n  scrape_timeout: {interval}\nscrape_configs:\n  - job_name: video-usage\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
+            ),
+        )
+        .unwrap();
+        let prom_port = free_port();
+        let process = Running(
+            Command::new("prometheus")
+                .args([
+                    &format!("--config.file={}", config.display()),
+                    &format!("--storage.tsdb.path={}", dir.join("data").display()),
+                    &format!("--web.listen-address=127.0.0.1:{prom_port}"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        Prometheus {
+            _process: process,
+            port: prom_port,
+        }
+    }
+
+    /// The API's answer to an instant query (URL-encoded), or "".
+    fn query(&self, q: &str) -> String {
+        get(&format!(
+            "http://127.0.0.1:{}/api/v1/query?query={q}",
+            self.port
+        ))
+        .filter(|(s, _)| *s == 200)
+        .map(|(_, b)| b)
+        .unwrap_or_default()
+    }
+
+    /// The single value of an instant query's result, when there is one.
+    fn value(&self, q: &str) -> Option<f64> {
+        let body = self.query(q);
+        let (_, rest) = body.split_once("\"value\":[")?;
+        let (_, value) = rest.split_once(",\"")?;
+        value.split('"').next()?.parse().ok()
+    }
+}
+
+#[test]
+fn real_prometheus_scrapes_the_exporter() {
+    if !have_prometheus() {
         return;
     }
     let (_exporter, port) = start_demo();
@@ -209,51 +276,127 @@ fn real_prometheus_scrapes_the_exporter() {
     );
 
     // A real Prometheus scrapes it (negotiating OpenMetrics) and stores it.
-    let dir = temp_dir("prometheus");
-    let config = dir.join("prometheus.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n  - job_name: video-usage\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
-        ),
-    )
-    .unwrap();
-    let prom_port = free_port();
-    let _prometheus = Running(
-        Command::new("prometheus")
-            .args([
-                &format!("--config.file={}", config.display()),
-                &format!("--storage.tsdb.path={}", dir.join("data").display()),
-                &format!("--web.listen-address=127.0.0.1:{prom_port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let query = |q: &str| {
-        get(&format!(
-            "http://127.0.0.1:{prom_port}/api/v1/query?query={q}"
-        ))
-        .filter(|(s, _)| *s == 200)
-        .map(|(_, b)| b)
-        .unwrap_or_default()
-    };
+    let prometheus = Prometheus::start("prometheus", port, "1s");
     wait_for(
         "Prometheus stores scaleengine_app_bytes",
         Duration::from_secs(60),
-        || query("count(scaleengine_app_bytes)").contains("\"value\""),
+        || {
+            prometheus
+                .query("count(scaleengine_app_bytes)")
+                .contains("\"value\"")
+        },
     );
-    let up = query("up%7Bjob%3D%22video-usage%22%7D");
+    let up = prometheus.query("up%7Bjob%3D%22video-usage%22%7D");
     assert!(up.contains("\"1\"]"), "scrape health: {up}");
-    let exporter_up = query("video_usage_exporter_up");
+    let exporter_up = prometheus.query("video_usage_exporter_up");
     assert!(exporter_up.contains("\"1\"]"), "{exporter_up}");
     // Prometheus counts samples it dropped as duplicates in its own metrics.
-    let own = get(&format!("http://127.0.0.1:{prom_port}/metrics"))
+    let own = get(&format!("http://127.0.0.1:{}/metrics", prometheus.port))
         .unwrap()
         .1;
     assert!(
         own.contains("\nprometheus_target_scrapes_sample_duplicate_timestamp_total 0\n"),
         "Prometheus saw duplicate samples"
     );
+}
+
+/// Issue 16: Prometheus (which always asks for gzip) could not scrape this
+/// account: the gzip body was corrupt for this data.
+#[test]
+fn real_prometheus_scrapes_a_100k_url_account_with_gzip() {
+    if !have_prometheus() {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let rows = (0..100_000u64)
+        .map(|i| {
+            Row::new(
+                format!("live/channel-{i:06}/playlist.m3u8"),
+                5_000_000 + 13 * i,
+                10 + i % 97,
+            )
+        })
+        .collect();
+    let account = scaleengine::Account {
+        api_key: "huge-key".into(),
+        api_secret: "huge-secret".into(),
+        cdn_id: 1,
+        apps: vec![App {
+            id: 1,
+            name: "huge".into(),
+            month: rows,
+            day: Vec::new(),
+        }],
+        growth_per_second: 0.0,
+    };
+    let sim = runtime
+        .block_on(Simulator::start(account, wowza::demo_account()))
+        .unwrap();
+    let dir = temp_dir("huge");
+    let config = dir.join("huge.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scaleengine:\n  - account: main\n    api_url: {}\n    api_key: huge-key\n    api_secret: huge-secret\n    cdn_id: 1\n    apps: [huge]\n    periods: [month]\n",
+            sim.scaleengine_url()
+        ),
+    )
+    .unwrap();
+    let port = free_port();
+    let _exporter = Running(
+        Command::new(BIN)
+            .args([
+                &format!("--config.file={}", config.display()),
+                &format!("--web.listen-address=127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for("exporter ready", Duration::from_secs(120), || {
+        get(&format!("http://127.0.0.1:{port}/-/ready")).is_some_and(|(s, _)| s == 200)
+    });
+
+    let prometheus = Prometheus::start("prometheus-huge", port, "5s");
+    let job = "%7Bjob%3D%22video-usage%22%7D";
+    wait_for(
+        "Prometheus scrapes the 100k-URL account",
+        Duration::from_secs(120),
+        || prometheus.value(&format!("up{job}")).is_some(),
+    );
+    assert_eq!(prometheus.value(&format!("up{job}")), Some(1.0));
+    let samples = prometheus
+        .value(&format!("scrape_samples_scraped{job}"))
+        .unwrap();
+    assert!(samples >= 200_000.0, "scrape_samples_scraped {samples}");
+    assert_eq!(
+        prometheus.value("count(scaleengine_video_bytes)"),
+        Some(100_000.0)
+    );
+    // The body Prometheus got is valid gzip (checked by the gzip command).
+    let gzip = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .header("Accept", "application/openmetrics-text;version=1.0.0")
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+    });
+    let mut check = Command::new("gzip")
+        .arg("-t")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    check.stdin.take().unwrap().write_all(&gzip).unwrap();
+    let check = check.wait_with_output().unwrap();
+    assert!(check.status.success(), "gzip -t: {check:?}");
+
+    drop(runtime);
 }
