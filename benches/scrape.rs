@@ -11,7 +11,7 @@
 use std::io::Read as _;
 use std::time::{Duration, Instant};
 
-use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
+use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
 
 const URLS: u64 = 100_000;
@@ -59,27 +59,7 @@ impl Drop for Child {
 
 #[tokio::main]
 async fn main() {
-    let rows = (0..URLS)
-        .map(|i| {
-            Row::new(
-                format!("live/channel-{i:06}/playlist.m3u8"),
-                5_000_000 + 13 * i,
-                10 + i % 97,
-            )
-        })
-        .collect();
-    let account = Account {
-        api_key: "bench-key".into(),
-        api_secret: "bench-secret".into(),
-        cdn_id: 1,
-        apps: vec![App {
-            id: 1,
-            name: "huge".into(),
-            month: rows,
-            day: Vec::new(),
-        }],
-        growth_per_second: 0.0,
-    };
+    let account = huge_account(URLS, "bench-key", "bench-secret");
     let sim = Simulator::start(account, wowza::demo_account())
         .await
         .unwrap();

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use video_usage_exporter::simulator::scaleengine::{self, App, Row};
+use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_video-usage-exporter");
@@ -308,27 +308,7 @@ fn real_prometheus_scrapes_a_100k_url_account_with_gzip() {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let rows = (0..100_000u64)
-        .map(|i| {
-            Row::new(
-                format!("live/channel-{i:06}/playlist.m3u8"),
-                5_000_000 + 13 * i,
-                10 + i % 97,
-            )
-        })
-        .collect();
-    let account = scaleengine::Account {
-        api_key: "huge-key".into(),
-        api_secret: "huge-secret".into(),
-        cdn_id: 1,
-        apps: vec![App {
-            id: 1,
-            name: "huge".into(),
-            month: rows,
-            day: Vec::new(),
-        }],
-        growth_per_second: 0.0,
-    };
+    let account = huge_account(100_000, "huge-key", "huge-secret");
     let sim = runtime
         .block_on(Simulator::start(account, wowza::demo_account()))
         .unwrap();

@@ -245,6 +245,33 @@ async fn handle(
     }
 }
 
+/// A large account: one app `huge` (id 1, cdn 1) of `urls` live channels,
+/// month rows only; row i is `live/channel-%06d/playlist.m3u8` with
+/// 5,000,000 + 13·i bytes and 10 + i mod 97 requests (issue 16's account).
+pub fn huge_account(urls: u64, api_key: &str, api_secret: &str) -> Account {
+    let month = (0..urls)
+        .map(|i| {
+            Row::new(
+                format!("live/channel-{i:06}/playlist.m3u8"),
+                5_000_000 + 13 * i,
+                10 + i % 97,
+            )
+        })
+        .collect();
+    Account {
+        api_key: api_key.into(),
+        api_secret: api_secret.into(),
+        cdn_id: 1,
+        apps: vec![App {
+            id: 1,
+            name: "huge".into(),
+            month,
+            day: Vec::new(),
+        }],
+        growth_per_second: 0.0,
+    }
+}
+
 /// A demo account: a few apps of VOD files and live streams, with some
 /// duplicate rows, names with `/` and non-ASCII, and values that grow.
 pub fn demo_account() -> Account {
