@@ -6,13 +6,16 @@
 //! up in a YAML error); `$$` is a literal `$`. Secrets live in [`Secret`],
 //! which cannot be printed.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
+
+pub use crate::providers::scaleengine::config::ScaleEngineAccount;
+pub use crate::providers::wowza::config::WowzaAccount;
 
 /// A config error, formatted as `file: key: reason at line L column C`.
 #[derive(Debug, thiserror::Error)]
@@ -28,8 +31,66 @@ pub struct Config {
     pub refresh_interval: Duration,
     pub timeout: Duration,
     pub max_response_bytes: u64,
+    pub previous_periods: PreviousPeriods,
     pub scaleengine: Vec<ScaleEngineAccount>,
     pub wowza: Vec<WowzaAccount>,
+}
+
+/// How closed periods (`previous_month`, `previous_day`) are refreshed:
+/// providers revise them for a while (Wowza: billing every 12 h, viewers
+/// final after 48 h), then never again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousPeriods {
+    #[serde(default = "default_previous_refresh", deserialize_with = "duration")]
+    pub refresh_interval: Duration,
+    /// After the period's end plus this, its numbers are final.
+    #[serde(default = "default_settle_time", deserialize_with = "duration")]
+    pub settle_time: Duration,
+}
+
+impl Default for PreviousPeriods {
+    fn default() -> Self {
+        PreviousPeriods {
+            refresh_interval: default_previous_refresh(),
+            settle_time: default_settle_time(),
+        }
+    }
+}
+
+fn default_previous_refresh() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+
+fn default_settle_time() -> Duration {
+    Duration::from_secs(72 * 3600)
+}
+
+/// One account's quotas and prices, whatever its provider.
+pub struct Billing<'a> {
+    pub provider: &'static str,
+    pub account: &'a str,
+    pub quotas: &'a Quotas,
+    pub prices: Option<&'a Prices>,
+}
+
+impl Config {
+    /// The quotas and prices of every account, in config order.
+    pub fn billing(&self) -> impl Iterator<Item = Billing<'_>> {
+        let scaleengine = self.scaleengine.iter().map(|a| Billing {
+            provider: crate::providers::scaleengine::PROVIDER,
+            account: &a.account,
+            quotas: &a.quotas,
+            prices: a.prices.as_ref(),
+        });
+        let wowza = self.wowza.iter().map(|a| Billing {
+            provider: crate::providers::wowza::PROVIDER,
+            account: &a.account,
+            quotas: &a.quotas,
+            prices: a.prices.as_ref(),
+        });
+        scaleengine.chain(wowza)
+    }
 }
 
 impl Config {
@@ -74,6 +135,8 @@ struct RawConfig {
     #[serde(default = "default_max_response_bytes")]
     max_response_bytes: u64,
     #[serde(default)]
+    previous_periods: PreviousPeriods,
+    #[serde(default)]
     scaleengine: Vec<ScaleEngineAccount>,
     #[serde(default)]
     wowza: Vec<WowzaAccount>,
@@ -109,6 +172,7 @@ impl TryFrom<RawConfig> for Config {
             refresh_interval: raw.refresh_interval,
             timeout: raw.timeout,
             max_response_bytes: raw.max_response_bytes,
+            previous_periods: raw.previous_periods,
             scaleengine: raw.scaleengine,
             wowza: raw.wowza,
         })
@@ -153,376 +217,222 @@ impl fmt::Display for Secret {
     }
 }
 
-/// Which request field carries the CDN id. The seed's field list says
-/// `cdn_id`, its PHP example sends `cdn`; `both` (the default) sends both,
-/// `cdn` first, which any reading of the API accepts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CdnField {
-    #[default]
-    Both,
-    Cdn,
-    CdnId,
-}
-
-/// A usage period, current in UTC.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Period {
-    /// Month to date.
-    Month,
-    /// Day to date.
-    Day,
-}
-
-impl Period {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Period::Month => "month",
-            Period::Day => "day",
-        }
-    }
-}
-
-/// A ScaleEngine application, by name or numeric id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize)]
-#[serde(untagged)]
-pub enum AppRef {
-    Id(u64),
-    Name(String),
-}
-
-impl fmt::Display for AppRef {
-    fn fmt(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        match self {
-            AppRef::Id(id) => write!(f, "{id}"),
-            AppRef::Name(name) => f.write_str(name),
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "RawScaleEngine")]
-pub struct ScaleEngineAccount {
-    pub account: String,
-    pub api_url: reqwest::Url,
-    pub api_key: Secret,
-    pub api_secret: Secret,
-    pub cdn_id: u64,
-    pub cdn_field: CdnField,
-    pub apps: Option<Vec<AppRef>>,
-    pub urls: Vec<String>,
-    pub periods: Vec<Period>,
-    pub page_size: u32,
-    pub max_pages: u32,
-    pub refresh_interval: Option<Duration>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawScaleEngine {
-    account: EnvString,
-    #[serde(default = "default_scaleengine_url")]
-    api_url: EnvString,
-    api_key: EnvString,
-    api_secret: Option<EnvString>,
-    api_secret_file: Option<EnvString>,
-    #[serde(deserialize_with = "env_u64")]
-    cdn_id: u64,
-    #[serde(default)]
-    cdn_field: CdnField,
-    apps: Option<Vec<AppRef>>,
-    #[serde(default)]
-    urls: Vec<EnvString>,
-    #[serde(default = "default_periods")]
-    periods: Vec<Period>,
-    #[serde(default = "default_page_size")]
-    page_size: u32,
-    #[serde(default = "default_max_pages")]
-    max_pages: u32,
-    #[serde(default, deserialize_with = "optional_duration")]
-    refresh_interval: Option<Duration>,
-}
-
-fn default_scaleengine_url() -> EnvString {
-    EnvString("https://api.scaleengine.net/stable/".into())
-}
-
-fn default_periods() -> Vec<Period> {
-    vec![Period::Month, Period::Day]
-}
-
-fn default_page_size() -> u32 {
-    1000
-}
-
-fn default_max_pages() -> u32 {
-    10_000
-}
-
-impl TryFrom<RawScaleEngine> for ScaleEngineAccount {
-    type Error = String;
-
-    fn try_from(raw: RawScaleEngine) -> Result<Self, String> {
-        let account = raw.account.0;
-        if account.is_empty() {
-            return Err("account must not be empty".into());
-        }
-        let api_secret = secret_from(raw.api_secret, raw.api_secret_file, "api_secret", &account)?;
-        if raw.api_key.0.is_empty() {
-            return Err(format!("account `{account}`: api_key is empty"));
-        }
-        let api_url = http_url(&raw.api_url.0, &account)?;
-        if raw.periods.is_empty() {
-            return Err(format!("account `{account}`: periods must not be empty"));
-        }
-        if raw.periods.iter().collect::<HashSet<_>>().len() != raw.periods.len() {
-            return Err(format!("account `{account}`: periods are listed twice"));
-        }
-        if let Some(apps) = &raw.apps {
-            if apps.is_empty() {
-                return Err(format!(
-                    "account `{account}`: apps is empty; omit it to query every app"
-                ));
-            }
-            if apps.iter().collect::<HashSet<_>>().len() != apps.len() {
-                return Err(format!("account `{account}`: apps are listed twice"));
-            }
-        }
-        if raw.page_size == 0 || raw.max_pages == 0 {
-            return Err(format!(
-                "account `{account}`: page_size and max_pages must be positive"
-            ));
-        }
-        Ok(ScaleEngineAccount {
-            api_key: Secret(raw.api_key.0),
-            api_secret,
-            api_url,
-            cdn_id: raw.cdn_id,
-            cdn_field: raw.cdn_field,
-            apps: raw.apps,
-            urls: raw.urls.into_iter().map(|u| u.0).collect(),
-            periods: raw.periods,
-            page_size: raw.page_size,
-            max_pages: raw.max_pages,
-            refresh_interval: raw.refresh_interval,
-            account,
-        })
-    }
-}
-
-/// Wowza Streaming Cloud credentials: the key pair, or a bearer token (JWT).
-#[derive(Debug, Clone)]
-pub enum WowzaAuth {
-    Keys { api_key: Secret, access_key: Secret },
-    Token(Secret),
-}
-
-/// The `from`/`to` window of Wowza queries, ending now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Window {
-    /// From the start of the current UTC month.
-    Month,
-    /// From the start of the current UTC day.
-    Day,
-    /// A rolling window of this length.
-    Last(Duration),
-}
-
-impl<'de> Deserialize<'de> for Window {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        match text.as_str() {
-            "month" => Ok(Window::Month),
-            "day" => Ok(Window::Day),
-            other => parse_duration(other).map(Window::Last).map_err(|e| {
-                de::Error::custom(format!("window is `month`, `day` or a duration: {e}"))
-            }),
-        }
-    }
-}
-
-/// `billing_mode` query values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BillingMode {
-    PayAsYouGo,
-    TwentyfourSeven,
-}
-
-impl BillingMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BillingMode::PayAsYouGo => "pay_as_you_go",
-            BillingMode::TwentyfourSeven => "twentyfour_seven",
-        }
-    }
-}
-
-/// `transcoder_type` query values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TranscoderType {
-    Transcoded,
-    Passthrough,
-}
-
-impl TranscoderType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TranscoderType::Transcoded => "transcoded",
-            TranscoderType::Passthrough => "passthrough",
-        }
-    }
-}
-
-/// Per-resource refresh intervals; unset ones follow the provider's cadence.
+/// Usage quotas of one account. Each provider accepts the keys that fit
+/// it (see [`Quotas::check`]).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct WowzaIntervals {
-    #[serde(default, deserialize_with = "optional_duration")]
-    pub transcoder_time: Option<Duration>,
-    #[serde(default, deserialize_with = "optional_duration")]
-    pub transcoder_network: Option<Duration>,
-    #[serde(default, deserialize_with = "optional_duration")]
-    pub stream_source_network: Option<Duration>,
-    #[serde(default, deserialize_with = "optional_duration")]
-    pub stream_target_network: Option<Duration>,
-    #[serde(default, deserialize_with = "optional_duration")]
-    pub peak_recording: Option<Duration>,
-    #[serde(default, deserialize_with = "optional_duration")]
-    pub viewer_data: Option<Duration>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(try_from = "RawWowza")]
-pub struct WowzaAccount {
-    pub account: String,
-    pub api_url: reqwest::Url,
-    pub auth: WowzaAuth,
-    pub viewer_data: bool,
-    pub window: Window,
-    pub billing_modes: Vec<BillingMode>,
-    pub transcoder_types: Vec<TranscoderType>,
-    pub refresh_intervals: WowzaIntervals,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawWowza {
-    account: EnvString,
-    #[serde(default = "default_wowza_url")]
-    api_url: EnvString,
-    api_key: Option<EnvString>,
-    api_key_file: Option<EnvString>,
-    access_key: Option<EnvString>,
-    access_key_file: Option<EnvString>,
-    token: Option<EnvString>,
-    token_file: Option<EnvString>,
-    #[serde(default = "default_true")]
-    viewer_data: bool,
-    #[serde(default = "default_window")]
-    window: Window,
-    #[serde(default = "default_billing_modes")]
-    billing_modes: Vec<BillingMode>,
-    #[serde(default = "default_transcoder_types")]
-    transcoder_types: Vec<TranscoderType>,
+pub struct Quotas {
+    /// Egress bytes of the whole account per period.
     #[serde(default)]
-    refresh_intervals: WowzaIntervals,
+    pub egress_bytes: PerPeriod<Size>,
+    /// Egress bytes per app (ScaleEngine), by app name or id.
+    #[serde(default)]
+    pub app_egress_bytes: BTreeMap<String, PerPeriod<Size>>,
+    /// Transcoder processing hours per period (Wowza).
+    #[serde(default)]
+    pub transcoder_hours: PerPeriod<Amount>,
+    /// Peak recording storage (Wowza).
+    pub storage_bytes: Option<Size>,
+    /// Monthly spend, in the account's `prices.currency`.
+    pub budget: Option<Amount>,
 }
 
-fn default_wowza_url() -> EnvString {
-    EnvString("https://api.cloud.wowza.com/api/v1".into())
+/// A quota for the current month and/or day.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerPeriod<T> {
+    pub month: Option<T>,
+    pub day: Option<T>,
 }
 
-fn default_true() -> bool {
-    true
+impl<T: Copy> PerPeriod<T> {
+    /// The set values with their `period` label.
+    pub fn values(&self) -> impl Iterator<Item = (&'static str, T)> {
+        [("month", self.month), ("day", self.day)]
+            .into_iter()
+            .filter_map(|(period, value)| Some((period, value?)))
+    }
+
+    fn is_set(&self) -> bool {
+        self.month.is_some() || self.day.is_some()
+    }
 }
 
-fn default_window() -> Window {
-    Window::Month
-}
-
-fn default_billing_modes() -> Vec<BillingMode> {
-    vec![BillingMode::PayAsYouGo, BillingMode::TwentyfourSeven]
-}
-
-fn default_transcoder_types() -> Vec<TranscoderType> {
-    vec![TranscoderType::Transcoded, TranscoderType::Passthrough]
-}
-
-impl TryFrom<RawWowza> for WowzaAccount {
-    type Error = String;
-
-    fn try_from(raw: RawWowza) -> Result<Self, String> {
-        let account = raw.account.0;
-        if account.is_empty() {
-            return Err("account must not be empty".into());
-        }
-        let has_keys = raw.api_key.is_some()
-            || raw.api_key_file.is_some()
-            || raw.access_key.is_some()
-            || raw.access_key_file.is_some();
-        let has_token = raw.token.is_some() || raw.token_file.is_some();
-        let auth = match (has_keys, has_token) {
-            (true, true) => {
-                return Err(format!(
-                    "account `{account}`: set api_key and access_key, or token, not both"
-                ))
-            }
-            (false, false) => {
-                return Err(format!(
-                    "account `{account}`: api_key and access_key (or token) are required"
-                ))
-            }
-            (true, false) => WowzaAuth::Keys {
-                api_key: secret_from(raw.api_key, raw.api_key_file, "api_key", &account)?,
-                access_key: secret_from(
-                    raw.access_key,
-                    raw.access_key_file,
-                    "access_key",
-                    &account,
-                )?,
-            },
-            (false, true) => {
-                WowzaAuth::Token(secret_from(raw.token, raw.token_file, "token", &account)?)
-            }
-        };
-        let api_url = http_url(raw.api_url.0.trim_end_matches('/'), &account)?;
-        for (name, empty, twice) in [
+impl Quotas {
+    /// Rejects keys the provider has no usage for, and a budget without a
+    /// currency.
+    pub(crate) fn check(
+        &self,
+        account: &str,
+        prices: Option<&Prices>,
+        unsupported: &[&str],
+    ) -> Result<(), String> {
+        let set = [
+            ("app_egress_bytes", !self.app_egress_bytes.is_empty()),
+            ("transcoder_hours", self.transcoder_hours.is_set()),
+            ("storage_bytes", self.storage_bytes.is_some()),
+        ];
+        let prices_set = prices.map_or([false; 2], |p| {
+            [
+                p.transcoder_per_hour.is_set(),
+                p.storage_per_gb_month.is_some(),
+            ]
+        });
+        let price_keys = [
             (
-                "billing_modes",
-                raw.billing_modes.is_empty(),
-                raw.billing_modes.iter().collect::<HashSet<_>>().len() != raw.billing_modes.len(),
+                "transcoder_hours",
+                "prices.transcoder_per_hour",
+                prices_set[0],
             ),
             (
-                "transcoder_types",
-                raw.transcoder_types.is_empty(),
-                raw.transcoder_types.iter().collect::<HashSet<_>>().len()
-                    != raw.transcoder_types.len(),
+                "storage_bytes",
+                "prices.storage_per_gb_month",
+                prices_set[1],
             ),
-        ] {
-            if empty || twice {
+        ];
+        for key in unsupported {
+            if set.iter().any(|(k, on)| k == key && *on) {
                 return Err(format!(
-                    "account `{account}`: {name} must list each value once, and at least one"
+                    "account `{account}`: quotas.{key} does not apply to this provider"
+                ));
+            }
+            if let Some((_, price, _)) = price_keys.iter().find(|(k, _, on)| k == key && *on) {
+                return Err(format!(
+                    "account `{account}`: {price} does not apply to this provider"
                 ));
             }
         }
-        Ok(WowzaAccount {
-            account,
-            api_url,
-            auth,
-            viewer_data: raw.viewer_data,
-            window: raw.window,
-            billing_modes: raw.billing_modes,
-            transcoder_types: raw.transcoder_types,
-            refresh_intervals: raw.refresh_intervals,
-        })
+        if self.budget.is_some() && prices.is_none() {
+            return Err(format!(
+                "account `{account}`: quotas.budget needs `prices` (its currency and rates)"
+            ));
+        }
+        Ok(())
     }
+}
+
+/// What usage costs, for estimated spend. Rates are per unit the providers
+/// bill in: GB (10^9 bytes) of egress, hour of transcoding, GB-month of
+/// storage.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prices {
+    pub currency: Currency,
+    pub egress_per_gb: Option<Amount>,
+    #[serde(default)]
+    pub transcoder_per_hour: TranscoderPrices,
+    pub storage_per_gb_month: Option<Amount>,
+}
+
+/// Transcoder prices per hour, by Wowza transcoder type.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscoderPrices {
+    pub transcoded: Option<Amount>,
+    pub passthrough: Option<Amount>,
+}
+
+impl TranscoderPrices {
+    fn is_set(&self) -> bool {
+        self.transcoded.is_some() || self.passthrough.is_some()
+    }
+}
+
+/// A currency code such as `USD` (three capital letters, ISO 4217).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Currency(pub String);
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.len() == 3 && text.bytes().all(|b| b.is_ascii_uppercase()) {
+            Ok(Currency(text))
+        } else {
+            Err(de::Error::custom(format!(
+                "currency `{text}` is not a three-letter ISO 4217 code like USD"
+            )))
+        }
+    }
+}
+
+/// A non-negative, finite number (a price, hours, a budget).
+#[derive(Debug, Clone, Copy, Default, PartialEq, PartialOrd)]
+pub struct Amount(pub f64);
+
+impl<'de> Deserialize<'de> for Amount {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(d)?;
+        if value.is_finite() && value >= 0.0 {
+            Ok(Amount(value))
+        } else {
+            Err(de::Error::custom(format!(
+                "{value} must be a finite number, 0 or more"
+            )))
+        }
+    }
+}
+
+/// A byte count: a whole number, or with an SI (`50TB` = 50·10^12) or IEC
+/// (`50TiB` = 50·2^40) suffix.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Size(pub u64);
+
+impl<'de> Deserialize<'de> for Size {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum NumberOrText {
+            Number(u64),
+            Text(String),
+        }
+        match NumberOrText::deserialize(d)? {
+            NumberOrText::Number(n) => Ok(Size(n)),
+            NumberOrText::Text(t) => parse_size(&t).map(Size).map_err(de::Error::custom),
+        }
+    }
+}
+
+/// Parses `1000`, `1.5GB`, `50TB`, `50TiB`, `512 MiB` into bytes, exactly.
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let bad = || format!("`{text}` is not a size like 1000, 500GB, 50TB or 50TiB");
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let multiplier: u128 = match unit.trim() {
+        "" | "B" => 1,
+        "kB" | "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        "TB" => 1_000_000_000_000,
+        "PB" => 1_000_000_000_000_000,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "TiB" => 1 << 40,
+        "PiB" => 1 << 50,
+        _ => return Err(bad()),
+    };
+    // Decimal fractions exactly: `1.5GB` is 1,500,000,000.
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    if whole.is_empty() && fraction.is_empty() {
+        return Err(bad());
+    }
+    let digits = format!("{whole}{fraction}");
+    let scale = 10u128
+        .checked_pow(u32::try_from(fraction.len()).map_err(|_| bad())?)
+        .ok_or_else(bad)?;
+    let mantissa: u128 = digits.parse().map_err(|_| bad())?;
+    let bytes = mantissa.checked_mul(multiplier).ok_or_else(bad)?;
+    if bytes % scale != 0 {
+        return Err(format!("`{text}` is not a whole number of bytes"));
+    }
+    u64::try_from(bytes / scale).map_err(|_| format!("`{text}` is too large"))
 }
 
 /// Exactly one of `key` and `key_file`; a file's trailing newline is dropped.
-fn secret_from(
+pub(crate) fn secret_from(
     inline: Option<EnvString>,
     file: Option<EnvString>,
     key: &str,
@@ -551,7 +461,7 @@ fn secret_from(
     Ok(Secret(value))
 }
 
-fn http_url(text: &str, account: &str) -> Result<reqwest::Url, String> {
+pub(crate) fn http_url(text: &str, account: &str) -> Result<reqwest::Url, String> {
     let url = reqwest::Url::parse(text)
         .map_err(|e| format!("account `{account}`: api_url `{text}`: {e}"))?;
     if !matches!(url.scheme(), "http" | "https") {
@@ -563,7 +473,13 @@ fn http_url(text: &str, account: &str) -> Result<reqwest::Url, String> {
 }
 
 /// A string with `${VAR}` expanded from the environment.
-struct EnvString(String);
+pub(crate) struct EnvString(pub(crate) String);
+
+impl EnvString {
+    pub(crate) fn into_secret(self) -> Secret {
+        Secret(self.0)
+    }
+}
 
 impl<'de> Deserialize<'de> for EnvString {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -574,7 +490,7 @@ impl<'de> Deserialize<'de> for EnvString {
     }
 }
 
-fn env_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub(crate) fn env_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum NumberOrText {
@@ -624,7 +540,7 @@ fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Str
     Ok(out)
 }
 
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(text.trim())
         .map_err(|e| format!("`{text}` is not a duration like 30s, 5m or 1h: {e}"))?;
     if d.is_zero() {
@@ -633,11 +549,13 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+pub(crate) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     parse_duration(&String::deserialize(d)?).map_err(de::Error::custom)
 }
 
-fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+pub(crate) fn optional_duration<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Duration>, D::Error> {
     Option::<String>::deserialize(d)?
         .map(|s| parse_duration(&s).map_err(de::Error::custom))
         .transpose()
@@ -646,6 +564,8 @@ fn optional_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::period::Period;
+    use crate::providers::scaleengine::config::{AppRef, CdnField};
 
     const GOOD: &str = r#"
 refresh_interval: 5m
@@ -707,7 +627,12 @@ scaleengine:
     fn bad_values_are_rejected() {
         for (from, to, reason) in [
             ("cdn_id: 158", "cdn_id: abc", "not a whole number"),
-            ("[month, day]", "[month, week]", "unknown variant `week`"),
+            ("[month, day]", "[month, week]", "a period is `month`"),
+            (
+                "[month, day]",
+                "[month, 7d]",
+                "calendar months and days only",
+            ),
             ("[month, day]", "[day, day]", "listed twice"),
             (
                 "https://api.scaleengine.net/stable/",
@@ -754,74 +679,6 @@ scaleengine:
         assert!(e.contains("not both"), "{e}");
     }
 
-    const WOWZA: &str = r#"
-wowza:
-  - account: main
-    api_key: k
-    access_key: a
-"#;
-
-    #[test]
-    fn wowza_defaults_and_auth_styles() {
-        let c = Config::parse(WOWZA, "cfg.yml").unwrap();
-        let a = &c.wowza[0];
-        assert_eq!(a.api_url.as_str(), "https://api.cloud.wowza.com/api/v1");
-        assert!(matches!(a.auth, WowzaAuth::Keys { .. }));
-        assert!(a.viewer_data);
-        assert_eq!(a.window, Window::Month);
-        assert_eq!(a.billing_modes.len(), 2);
-        assert_eq!(a.transcoder_types.len(), 2);
-
-        let c = Config::parse(
-            "wowza:\n  - account: jwt\n    token: eyJhbGciOi.x.y\n    api_url: http://127.0.0.1:1/api/v2.0/\n    window: 7d\n    refresh_intervals: {viewer_data: 2h}\n",
-            "cfg.yml",
-        )
-        .unwrap();
-        let a = &c.wowza[0];
-        assert!(matches!(&a.auth, WowzaAuth::Token(t) if t.expose() == "eyJhbGciOi.x.y"));
-        assert_eq!(a.api_url.as_str(), "http://127.0.0.1:1/api/v2.0");
-        assert_eq!(a.window, Window::Last(Duration::from_secs(7 * 86400)));
-        assert_eq!(
-            a.refresh_intervals.viewer_data,
-            Some(Duration::from_secs(7200))
-        );
-    }
-
-    #[test]
-    fn wowza_bad_auth_and_values_are_rejected() {
-        for (from, to, reason) in [
-            (
-                "    access_key: a\n",
-                "",
-                "access_key or access_key_file is required",
-            ),
-            ("    api_key: k\n    access_key: a\n", "", "are required"),
-            (
-                "    access_key: a\n",
-                "    access_key: a\n    token: t\n",
-                "not both",
-            ),
-            (
-                "    access_key: a\n",
-                "    access_key: a\n    window: fortnight\n",
-                "window is",
-            ),
-            (
-                "    access_key: a\n",
-                "    access_key: a\n    billing_modes: [monthly]\n",
-                "unknown variant",
-            ),
-            (
-                "    access_key: a\n",
-                "    access_key: a\n    refresh_intervals: {views: 1h}\n",
-                "unknown field `views`",
-            ),
-        ] {
-            let e = error(&WOWZA.replace(from, to));
-            assert!(e.contains(reason), "{to}: {e}");
-        }
-    }
-
     #[test]
     fn env_expansion_rules() {
         let env = |name: &str| (name == "KEY").then(|| "v@l".to_string());
@@ -832,5 +689,78 @@ wowza:
             .contains("`NOPE` is not set"));
         assert!(expand_env("${KEY", env).is_err());
         assert!(expand_env("${a-b}", env).is_err());
+    }
+
+    #[test]
+    fn sizes_are_exact_with_si_and_iec_suffixes() {
+        assert_eq!(parse_size("50TB").unwrap(), 50_000_000_000_000);
+        assert_eq!(parse_size("50TiB").unwrap(), 50 << 40);
+        assert_eq!(parse_size("1.5GB").unwrap(), 1_500_000_000);
+        assert_eq!(parse_size("512 MiB").unwrap(), 512 << 20);
+        assert_eq!(parse_size("1000").unwrap(), 1000);
+        assert_eq!(parse_size("18446744073709551615").unwrap(), u64::MAX);
+        assert!(parse_size("20EB").is_err());
+        assert!(parse_size("1.5B").unwrap_err().contains("whole number"));
+        assert!(parse_size("100000PB").unwrap_err().contains("too large"));
+        assert!(parse_size("TB").is_err());
+    }
+
+    #[test]
+    fn quotas_prices_and_previous_periods_parse() {
+        let text = GOOD.replace(
+            "    periods: [month, day]\n",
+            "    periods: [month, day, previous_month, previous_day]\n    quotas:\n      egress_bytes: {month: 50TB, day: 2TB}\n      app_egress_bytes: {demo-origin: {month: 10TiB}}\n      budget: 5000\n    prices: {currency: EUR, egress_per_gb: 0.02}\n",
+        ) + "previous_periods: {refresh_interval: 3h, settle_time: 96h}\n";
+        let c = Config::parse(&text, "cfg.yml").unwrap();
+        assert_eq!(
+            c.previous_periods.refresh_interval,
+            Duration::from_secs(3 * 3600)
+        );
+        assert_eq!(
+            c.previous_periods.settle_time,
+            Duration::from_secs(96 * 3600)
+        );
+        let a = &c.scaleengine[0];
+        assert_eq!(a.periods[2], Period::PreviousMonth);
+        assert_eq!(a.quotas.egress_bytes.month, Some(Size(50_000_000_000_000)));
+        assert_eq!(a.quotas.egress_bytes.day, Some(Size(2_000_000_000_000)));
+        assert_eq!(
+            a.quotas.app_egress_bytes["demo-origin"].month,
+            Some(Size(10 << 40))
+        );
+        assert_eq!(a.quotas.budget, Some(Amount(5000.0)));
+        let prices = a.prices.as_ref().unwrap();
+        assert_eq!(prices.currency, Currency("EUR".into()));
+        assert_eq!(prices.egress_per_gb, Some(Amount(0.02)));
+        assert_eq!(
+            Config::parse(GOOD, "cfg.yml").unwrap().previous_periods,
+            PreviousPeriods::default()
+        );
+    }
+
+    #[test]
+    fn bad_quotas_and_prices_are_rejected() {
+        for (quotas, reason) in [
+            ("quotas: {egress_bytes: {month: 5XB}}", "not a size"),
+            (
+                "quotas: {egress_bytes: {week: 5TB}}",
+                "unknown field `week`",
+            ),
+            ("quotas: {budget: 100}", "needs `prices`"),
+            (
+                "quotas: {storage_bytes: 1TB}",
+                "does not apply to this provider",
+            ),
+            ("prices: {currency: usd}", "three-letter"),
+            ("prices: {currency: USD, egress_per_gb: -1}", "0 or more"),
+            (
+                "prices: {currency: USD, transcoder_per_hour: {transcoded: 1}}",
+                "does not apply to this provider",
+            ),
+        ] {
+            let e =
+                error(&GOOD.replace("    urls: []\n", &format!("    urls: []\n    {quotas}\n")));
+            assert!(e.contains(reason), "{quotas}: {e}");
+        }
     }
 }

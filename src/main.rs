@@ -11,6 +11,9 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{EnvFilter, Layer as _};
 
+use std::sync::Arc;
+
+use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
 use video_usage_exporter::{assemble, server, simulator};
 
@@ -116,7 +119,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let state = assemble(&config, &cli.telemetry_path).context("building the HTTP client")?;
+    let state = assemble(&config, &cli.telemetry_path, Arc::new(SystemClock))
+        .context("building the HTTP client")?;
     state.refresher.start();
     tracing::info!(address = %addr, telemetry_path = %cli.telemetry_path,
         version = env!("CARGO_PKG_VERSION"), "listening");

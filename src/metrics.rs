@@ -11,7 +11,7 @@
 //! `# EOF`), since provider gauges are identical in both.
 
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
@@ -26,7 +26,8 @@ use prometheus_client::registry::Registry;
 
 use crate::providers::http::{CallLabels, Observer};
 use crate::providers::GaugeFamily;
-use crate::refresh::{CacheObserver, Refresher};
+use crate::providers::Snapshot;
+use crate::refresh::{CacheObserver, Refresher, Served};
 
 /// The exposition format a scraper negotiated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +145,23 @@ impl CacheObserver for CacheMetrics {
     }
 }
 
-/// `up` and the last success time of every endpoint, read at scrape time.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct TargetLabels {
+    provider: String,
+    account: String,
+    endpoint: String,
+    period: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PeriodLabels {
+    provider: String,
+    account: String,
+    period: String,
+}
+
+/// Per endpoint `up`, last success and cadence, and per provider, account
+/// and period the bounds of the served data; read at scrape time.
 struct StatusCollector(Arc<Refresher>);
 
 impl std::fmt::Debug for StatusCollector {
@@ -153,45 +170,97 @@ impl std::fmt::Debug for StatusCollector {
     }
 }
 
+fn unix_seconds(at: SystemTime) -> f64 {
+    at.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs_f64()
+}
+
 impl Collector for StatusCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let statuses: Vec<_> = self
+        let targets: Vec<_> = self
             .0
             .targets()
             .iter()
             .map(|t| {
                 let e = &t.endpoint;
-                let labels = EndpointLabels {
+                let schedule = e.schedule();
+                let labels = TargetLabels {
                     provider: e.provider().to_string(),
                     account: e.account().to_string(),
                     endpoint: e.name().to_string(),
+                    period: schedule.period.label(),
                 };
-                (labels, t.status())
+                (labels, schedule, t.status(), t.served())
             })
             .collect();
         let mut up = encoder.encode_descriptor(
             "video_usage_exporter_up",
-            "1 when the endpoint's last refresh succeeded, 0 when it failed.",
+            "1 when the endpoint's last refresh succeeded, 0 when it failed; absent before its first attempt.",
             None,
             MetricType::Gauge,
         )?;
-        for (labels, status) in &statuses {
-            ConstGauge::new(i64::from(status.up)).encode(up.encode_family(labels)?)?;
+        for (labels, _, status, _) in &targets {
+            if status.attempted {
+                ConstGauge::new(i64::from(status.up)).encode(up.encode_family(labels)?)?;
+            }
         }
         let mut last = encoder.encode_descriptor(
             "video_usage_exporter_last_success_timestamp_seconds",
-            "Unix time of the endpoint's last successful refresh.",
+            "Unix time of the start of the endpoint's last successful refresh.",
             None,
             MetricType::Gauge,
         )?;
-        for (labels, status) in &statuses {
+        for (labels, _, status, _) in &targets {
             if let Some(at) = status.last_success {
-                let secs = at
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_secs_f64();
-                ConstGauge::new(secs).encode(last.encode_family(labels)?)?;
+                ConstGauge::new(unix_seconds(at)).encode(last.encode_family(labels)?)?;
             }
+        }
+        let mut interval = encoder.encode_descriptor(
+            "video_usage_exporter_refresh_interval_seconds",
+            "The least time between two refreshes of the endpoint (closed periods: their slower cadence).",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, schedule, _, _) in &targets {
+            ConstGauge::new(schedule.refresh_interval.as_secs_f64())
+                .encode(interval.encode_family(labels)?)?;
+        }
+        // One start and end per provider, account and period: its endpoints
+        // share the period, and the most recent fetch says where it is.
+        let mut bounds: Vec<(PeriodLabels, &Served)> = Vec::new();
+        for (labels, _, _, served) in &targets {
+            let Some(served) = served else { continue };
+            let key = PeriodLabels {
+                provider: labels.provider.clone(),
+                account: labels.account.clone(),
+                period: labels.period.clone(),
+            };
+            match bounds.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, seen)) if seen.fetched_at < served.fetched_at => *seen = served,
+                Some(_) => {}
+                None => bounds.push((key, served)),
+            }
+        }
+        let mut start = encoder.encode_descriptor(
+            "video_usage_period_start_timestamp_seconds",
+            "Start of the period the served usage data covers (Unix time).",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, served) in &bounds {
+            ConstGauge::new(served.bounds.start.unix_timestamp())
+                .encode(start.encode_family(labels)?)?;
+        }
+        let mut end = encoder.encode_descriptor(
+            "video_usage_period_end_timestamp_seconds",
+            "End (exclusive) of the period the served usage data covers: the next boundary for a period in progress, the query time for a rolling window.",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, served) in &bounds {
+            ConstGauge::new(served.bounds.end.unix_timestamp())
+                .encode(end.encode_family(labels)?)?;
         }
         Ok(())
     }
@@ -201,6 +270,8 @@ impl Collector for StatusCollector {
 pub struct Exposition {
     registry: Registry,
     refresher: Arc<Refresher>,
+    /// Gauges from the configuration (quotas, prices): fixed for its life.
+    configured: Vec<Arc<Snapshot>>,
     /// The provider part of the body, rebuilt when a snapshot changes.
     providers: Mutex<Arc<ProviderPart>>,
 }
@@ -222,7 +293,12 @@ struct Deflated {
 }
 
 impl Exposition {
-    pub fn new(upstream: UpstreamMetrics, cache: CacheMetrics, refresher: Arc<Refresher>) -> Self {
+    pub fn new(
+        upstream: UpstreamMetrics,
+        cache: CacheMetrics,
+        refresher: Arc<Refresher>,
+        configured: Vec<Snapshot>,
+    ) -> Self {
         let mut registry = Registry::default();
         let build: Family<BuildLabels, Gauge> = Family::default();
         build
@@ -255,6 +331,7 @@ impl Exposition {
         Exposition {
             registry,
             refresher,
+            configured: configured.into_iter().map(Arc::new).collect(),
             providers: Mutex::new(Arc::new(ProviderPart {
                 generation: None,
                 chunks: Vec::new(),
@@ -302,6 +379,7 @@ impl Exposition {
                 .targets()
                 .iter()
                 .filter_map(|t| t.snapshot())
+                .chain(self.configured.iter().cloned())
                 .collect();
             *cached = Arc::new(ProviderPart {
                 generation: Some(generation),
@@ -396,7 +474,7 @@ fn gzip_body(providers: &Deflated, own: &[u8]) -> Vec<Bytes> {
 }
 
 /// Each family once: its header, then the samples of every snapshot.
-fn group_families(snapshots: &[Arc<crate::providers::Snapshot>]) -> Vec<Bytes> {
+fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Bytes> {
     let mut order: Vec<&'static GaugeFamily> = Vec::new();
     for s in snapshots {
         for f in s.families() {
@@ -483,7 +561,7 @@ mod tests {
     }
 
     use crate::providers::scaleengine::{APP_BYTES, APP_REQUESTS, VIDEO_BYTES, VIDEO_REQUESTS};
-    use crate::providers::{Snapshot, SnapshotBuilder};
+    use crate::providers::SnapshotBuilder;
     use proptest::prelude::*;
     use std::io::{Read as _, Write as _};
     use std::process::{Command, Stdio};

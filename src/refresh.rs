@@ -1,25 +1,28 @@
 //! When endpoints are fetched: at start-up, then on demand by scrapes, at
-//! most once per refresh interval, with concurrent refreshes coalesced.
+//! most once per refresh interval, with concurrent refreshes coalesced, and
+//! never serving a period that has ended.
 //!
-//! A moka cache maps each endpoint to its latest snapshot with a per-entry
-//! time to live of the endpoint's refresh interval. A scrape that finds the
-//! entry fresh is a hit; a miss starts one background refresh through
-//! `try_get_with`, which runs a single fetch however many callers ask at
-//! once. The scrape itself never waits: it serves the last good snapshot,
-//! kept apart from the cache so that expiry or a failed fetch never loses it.
-//! Failures back off (doubling from 10 s up to the refresh interval; at once
-//! to the full interval for bad credentials) so a broken endpoint is not
-//! called on every scrape.
+//! Every target keeps its last good snapshot together with the period
+//! bounds it was fetched for. A scrape finds each target fresh (a hit) or
+//! stale (a miss, which starts one background refresh unless one is running
+//! or the target is backing off); the scrape itself never waits. Freshness
+//! is decided by the shared [`Clock`]: a snapshot is stale after its
+//! refresh interval, and is dropped outright once its period is over (a
+//! `month` fetched at 23:59:40 on the 31st is not January's data), so its
+//! series vanish until the new period's first fetch lands. Closed periods
+//! refresh on their own slower interval and not at all once settled.
+//! Failures back off (doubling from 10 s up to the refresh interval; at
+//! once to the full interval for bad credentials).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use arc_swap::ArcSwapOption;
-use moka::future::Cache;
-use moka::Expiry;
 use tokio::sync::Notify;
 
+use crate::clock::Clock;
+use crate::period::Bounds;
 use crate::providers::{Endpoint, ProviderError, Snapshot};
 
 const FIRST_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
@@ -33,53 +36,85 @@ pub struct Status {
     pub attempted: bool,
     pub last_success: Option<SystemTime>,
     consecutive_failures: u32,
-    retry_at: Option<Instant>,
+    retry_at: Option<SystemTime>,
+}
+
+/// A snapshot and what it covers.
+#[derive(Debug)]
+pub struct Served {
+    pub snapshot: Arc<Snapshot>,
+    pub bounds: Bounds,
+    pub fetched_at: SystemTime,
 }
 
 /// One endpoint and what is known of it.
 pub struct Target {
     pub endpoint: Arc<dyn Endpoint>,
-    snapshot: ArcSwapOption<Snapshot>,
+    served: ArcSwapOption<Served>,
     status: Mutex<Status>,
+    /// Held while a fetch runs: later callers wait, then find it fresh.
+    flight: tokio::sync::Mutex<()>,
 }
 
 impl Target {
+    /// The data being served, if any.
+    pub fn served(&self) -> Option<Arc<Served>> {
+        self.served.load_full()
+    }
+
     pub fn snapshot(&self) -> Option<Arc<Snapshot>> {
-        self.snapshot.load_full()
+        self.served().map(|s| s.snapshot.clone())
     }
 
     pub fn status(&self) -> Status {
         self.status.lock().expect("status lock").clone()
     }
 
-    fn record_success(&self, snapshot: Arc<Snapshot>) {
+    /// Whether the served data needs no refresh at `now`.
+    fn fresh(&self, now: SystemTime) -> bool {
+        let Some(served) = self.served() else {
+            return false;
+        };
+        if ended(&served, now) {
+            return false;
+        }
+        let schedule = self.endpoint.schedule();
+        let settled = schedule.period.is_previous()
+            && served.fetched_at >= SystemTime::from(served.bounds.end) + schedule.settle_time;
+        settled || now < served.fetched_at + schedule.refresh_interval
+    }
+
+    fn record_success(&self, served: Served) {
         let e = self.endpoint.as_ref();
         tracing::debug!(
             provider = e.provider(),
             account = e.account(),
             endpoint = e.name(),
-            series = snapshot.series(),
+            period = %e.schedule().period,
+            series = served.snapshot.series(),
             "refreshed"
         );
-        self.snapshot.store(Some(snapshot));
+        let fetched_at = served.fetched_at;
+        self.served.store(Some(Arc::new(served)));
         let mut status = self.status.lock().expect("status lock");
         if status.consecutive_failures > 0 {
             tracing::info!(
                 provider = e.provider(),
                 account = e.account(),
                 endpoint = e.name(),
+                period = %e.schedule().period,
                 "refresh recovered"
             );
         }
         status.up = true;
         status.attempted = true;
-        status.last_success = Some(SystemTime::now());
+        status.last_success = Some(fetched_at);
         status.consecutive_failures = 0;
         status.retry_at = None;
     }
 
-    fn record_failure(&self, err: &ProviderError) {
-        let interval = self.endpoint.refresh_interval();
+    fn record_failure(&self, err: &ProviderError, now: SystemTime) {
+        let interval = self.endpoint.schedule().refresh_interval;
         let mut status = self.status.lock().expect("status lock");
         status.consecutive_failures = status.consecutive_failures.saturating_add(1);
         let backoff = if err.is_auth() {
@@ -93,24 +128,56 @@ impl Target {
         let backoff = backoff.max(err.retry_after().unwrap_or_default());
         status.up = false;
         status.attempted = true;
-        status.retry_at = Some(Instant::now() + backoff);
+        status.retry_at = Some(now + backoff);
         let repeated = status.consecutive_failures > 1;
         drop(status);
         let e = self.endpoint.as_ref();
+        let period = e.schedule().period;
         // Say it loudly once; repeats of a persisting failure go to debug.
         if repeated {
             tracing::debug!(provider = e.provider(), account = e.account(), endpoint = e.name(),
-                error = %err, retry_in = ?backoff, "refresh still failing; serving the last good data");
+                period = %period, error = %err, retry_in = ?backoff,
+                "refresh still failing; serving the last good data");
         } else {
             tracing::error!(provider = e.provider(), account = e.account(), endpoint = e.name(),
-                error = %err, retry_in = ?backoff, "refresh failed; serving the last good data");
+                period = %period, error = %err, retry_in = ?backoff,
+                "refresh failed; serving the last good data");
         }
     }
 
-    fn backing_off(&self) -> bool {
+    fn backing_off(&self, now: SystemTime) -> bool {
         let status = self.status.lock().expect("status lock");
-        status.retry_at.is_some_and(|at| Instant::now() < at)
+        status.retry_at.is_some_and(|at| now < at)
     }
+
+    /// Stops serving data whose period is over; true when it did. A
+    /// back-off from the old period does not delay the new one's fetch.
+    fn drop_if_ended(&self, now: SystemTime) -> bool {
+        let ended_now = self.served().is_some_and(|s| ended(&s, now));
+        if ended_now {
+            self.served.store(None);
+            let mut status = self.status.lock().expect("status lock");
+            status.retry_at = None;
+            drop(status);
+            let e = self.endpoint.as_ref();
+            tracing::info!(
+                provider = e.provider(),
+                account = e.account(),
+                endpoint = e.name(),
+                period = %e.schedule().period,
+                "period ended; its data is withdrawn until the new period's first fetch"
+            );
+        }
+        ended_now
+    }
+}
+
+/// Whether `served` belongs to a period that is over at `now`.
+fn ended(served: &Served, now: SystemTime) -> bool {
+    served
+        .bounds
+        .valid_until
+        .is_some_and(|until| now >= SystemTime::from(until))
 }
 
 /// Counts cache lookups; implemented by the self-metrics.
@@ -119,24 +186,11 @@ pub trait CacheObserver: Send + Sync {
     fn miss(&self);
 }
 
-struct IntervalExpiry(Vec<Duration>);
-
-impl Expiry<usize, Arc<Snapshot>> for IntervalExpiry {
-    fn expire_after_create(
-        &self,
-        key: &usize,
-        _value: &Arc<Snapshot>,
-        _created_at: Instant,
-    ) -> Option<Duration> {
-        Some(self.0[*key])
-    }
-}
-
 pub struct Refresher {
     targets: Vec<Arc<Target>>,
-    cache: Cache<usize, Arc<Snapshot>>,
+    clock: Arc<dyn Clock>,
     observer: Arc<dyn CacheObserver>,
-    /// Bumped whenever any target's snapshot changes.
+    /// Bumped whenever any target's served data changes.
     generation: AtomicU64,
     /// Woken whenever a fetch finishes, for [`Refresher::wait_ready`].
     fetched: Notify,
@@ -145,25 +199,25 @@ pub struct Refresher {
 }
 
 impl Refresher {
-    pub fn new(endpoints: Vec<Arc<dyn Endpoint>>, observer: Arc<dyn CacheObserver>) -> Arc<Self> {
-        let intervals = endpoints.iter().map(|e| e.refresh_interval()).collect();
-        let cache = Cache::builder()
-            .max_capacity(endpoints.len() as u64 + 1)
-            .expire_after(IntervalExpiry(intervals))
-            .build();
+    pub fn new(
+        endpoints: Vec<Arc<dyn Endpoint>>,
+        observer: Arc<dyn CacheObserver>,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<Self> {
         let targets = endpoints
             .into_iter()
             .map(|endpoint| {
                 Arc::new(Target {
                     endpoint,
-                    snapshot: ArcSwapOption::empty(),
+                    served: ArcSwapOption::empty(),
                     status: Mutex::new(Status::default()),
+                    flight: tokio::sync::Mutex::new(()),
                 })
             })
             .collect();
         Arc::new(Refresher {
             targets,
-            cache,
+            clock,
             observer,
             generation: AtomicU64::new(0),
             fetched: Notify::new(),
@@ -175,7 +229,11 @@ impl Refresher {
         &self.targets
     }
 
-    /// Changes whenever a snapshot is replaced.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Changes whenever served data is replaced or withdrawn.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
@@ -212,15 +270,20 @@ impl Refresher {
         }
     }
 
-    /// Called by each scrape: refreshes what is stale, in the background.
-    pub async fn on_scrape(self: &Arc<Self>) {
-        for index in 0..self.targets.len() {
-            if self.cache.get(&index).await.is_some() {
+    /// Called by each scrape before it renders: withdraws data of ended
+    /// periods and refreshes what is stale, in the background.
+    pub fn on_scrape(self: &Arc<Self>) {
+        let now = self.clock.now();
+        for (index, target) in self.targets.iter().enumerate() {
+            if target.drop_if_ended(now) {
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
+            if target.fresh(now) {
                 self.observer.hit();
                 continue;
             }
             self.observer.miss();
-            if !self.targets[index].backing_off() {
+            if !target.backing_off(now) && target.flight.try_lock().is_ok() {
                 self.spawn_refresh(index);
             }
         }
@@ -231,36 +294,61 @@ impl Refresher {
         self: &Arc<Self>,
         index: usize,
     ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
-        self.cache.invalidate(&index).await;
-        self.refresh(index).await
+        self.refresh(index, true).await
     }
 
-    /// Refreshes endpoint `index` unless fresh, coalescing with any refresh
-    /// of it already running, and waits for the outcome.
-    async fn refresh(self: &Arc<Self>, index: usize) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
-        let target = self.targets[index].clone();
-        let this = self.clone();
-        self.cache
-            .try_get_with(index, async move {
-                let result = target.endpoint.fetch().await.map(Arc::new);
-                match &result {
-                    Ok(snapshot) => {
-                        target.record_success(snapshot.clone());
-                        this.generation.fetch_add(1, Ordering::AcqRel);
-                    }
-                    Err(err) => target.record_failure(err),
+    /// Refreshes endpoint `index` unless `force` is false and it is fresh;
+    /// a caller that finds a fetch running waits for it and takes its
+    /// result instead of fetching again.
+    async fn refresh(
+        self: &Arc<Self>,
+        index: usize,
+        force: bool,
+    ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
+        let target = &self.targets[index];
+        let _flight = target.flight.lock().await;
+        if !force {
+            let now = self.clock.now();
+            if target.fresh(now) {
+                if let Some(snapshot) = target.snapshot() {
+                    return Ok(snapshot);
                 }
-                this.fetched.notify_waiters();
-                result
-            })
-            .await
+            }
+            // The fetch this caller waited for failed: no second try now.
+            if target.backing_off(now) {
+                return Err(Arc::new(ProviderError::NotReady(
+                    "backing off after a failed fetch".into(),
+                )));
+            }
+        }
+        let schedule = target.endpoint.schedule();
+        let now = self.clock.now();
+        let bounds = schedule.period.bounds(now, schedule.billing_day);
+        let result = target.endpoint.fetch(bounds).await.map(Arc::new);
+        let outcome = match result {
+            Ok(snapshot) => {
+                target.record_success(Served {
+                    snapshot: snapshot.clone(),
+                    bounds,
+                    fetched_at: now,
+                });
+                self.generation.fetch_add(1, Ordering::AcqRel);
+                Ok(snapshot)
+            }
+            Err(err) => {
+                target.record_failure(&err, self.clock.now());
+                Err(Arc::new(err))
+            }
+        };
+        self.fetched.notify_waiters();
+        outcome
     }
 
     fn spawn_refresh(self: &Arc<Self>, index: usize) {
         let this = self.clone();
         tokio::spawn(async move {
             // The outcome is recorded on the target; nothing else to do here.
-            let _ = this.refresh(index).await;
+            let _ = this.refresh(index, false).await;
         });
     }
 }

@@ -56,7 +56,7 @@ const FIRST_SCRAPE_WAIT: Duration = Duration::from_secs(5);
 
 async fn metrics(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     state.refresher.wait_ready(FIRST_SCRAPE_WAIT).await;
-    state.refresher.on_scrape().await;
+    state.refresher.on_scrape();
     let format = Format::negotiate(headers.get(ACCEPT).and_then(|v| v.to_str().ok()));
     let gzip = accepts_gzip(headers.get(ACCEPT_ENCODING).and_then(|v| v.to_str().ok()));
     // Rendering may compress megabytes after a refresh: off the async threads.

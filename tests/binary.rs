@@ -86,7 +86,9 @@ fn demo_serves_both_providers_at_once_and_stops_on_sigterm() {
     assert!(body.contains("scaleengine_app_bytes{account=\"demo\""));
     assert!(body.contains("wowza_cloud_transcoder_used_seconds{account=\"demo\""));
     assert!(body.contains("wowza_cloud_stream_target_unique_viewers_by_country{account=\"demo\""));
-    assert!(body.contains("wowza_cloud_peak_recording_storage_bytes{account=\"demo-jwt\"}"));
+    assert!(body.contains(
+        "wowza_cloud_peak_recording_storage_bytes{account=\"demo-jwt\",period=\"month\"}"
+    ));
     let down: Vec<&str> = body
         .lines()
         .filter(|l| l.starts_with("video_usage_exporter_up{") && l.ends_with(" 0"))

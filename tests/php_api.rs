@@ -57,7 +57,7 @@ fn config(port: u16, extra: &str) -> String {
     )
 }
 
-const UP: &str = "video_usage_exporter_up{provider=\"scaleengine\",account=\"php\",endpoint=\"video.usage\"} 1\n";
+const UP: &str = "video_usage_exporter_up{provider=\"scaleengine\",account=\"php\",endpoint=\"video.usage\",period=\"month\"} 1\n";
 
 #[tokio::test]
 async fn php_accepts_signatures_with_slash_and_non_ascii_url_filters() {
@@ -88,7 +88,7 @@ async fn php_accepts_signatures_with_slash_and_non_ascii_url_filters() {
             // PHP's strlen counts UTF-8 bytes: the URL arrived intact.
             let bytes = 4_294_967_296u64 + 1000 * u.len() as u64;
             let series = format!(
-                "scaleengine_video_bytes{{account=\"php\",app=\"{app}\",video_url=\"{}\",period=\"month\"}} {bytes}\n",
+                "scaleengine_video_bytes{{account=\"php\",period=\"month\",app=\"{app}\",video_url=\"{}\"}} {bytes}\n",
                 escape(u)
             );
             assert!(text.contains(&series), "missing {series}");
@@ -113,7 +113,7 @@ async fn php_pages_of_2100_urls_with_a_duplicate_are_exact() {
             format!("vod/file-{i}.mp4")
         };
         let want = 4_294_967_296 + i + if i == 0 { 5 } else { 0 };
-        let key = format!("scaleengine_video_bytes{{account=\"php\",app=\"php-app\",video_url=\"{url}\",period=\"month\"}}");
+        let key = format!("scaleengine_video_bytes{{account=\"php\",period=\"month\",app=\"php-app\",video_url=\"{url}\"}}");
         assert_eq!(bytes.get(&key), Some(&want.to_string()), "{url}");
     }
 }

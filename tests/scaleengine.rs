@@ -41,7 +41,7 @@ fn expected(rows: &[Row]) -> BTreeMap<String, (u64, u64)> {
 
 fn series(name: &str, app: &str, url: &str, period: &str) -> String {
     format!(
-        "{name}{{account=\"main\",app=\"{app}\",video_url=\"{}\",period=\"{period}\"}}",
+        "{name}{{account=\"main\",period=\"{period}\",app=\"{app}\",video_url=\"{}\"}}",
         escape(url)
     )
 }
@@ -98,14 +98,14 @@ async fn every_url_across_pages_appears_with_exact_values() {
         }
         let period_series = bytes
             .keys()
-            .filter(|k| k.ends_with(&format!("period=\"{period}\"}}")))
+            .filter(|k| k.contains(&format!(",period=\"{period}\",")))
             .count();
         assert_eq!(period_series, want.len(), "no extra series for {period}");
         let total: u64 = want.values().map(|v| v.0).sum();
         let app_bytes = samples(&text, "scaleengine_app_bytes{");
         assert_eq!(
             app_bytes.get(&format!(
-                "scaleengine_app_bytes{{account=\"main\",app=\"vod-library\",period=\"{period}\"}}"
+                "scaleengine_app_bytes{{account=\"main\",period=\"{period}\",app=\"vod-library\"}}"
             )),
             Some(&total.to_string())
         );
@@ -182,7 +182,7 @@ async fn url_filters_with_slashes_and_non_ascii_are_signed_correctly() {
     ))
     .await;
     let text = scrape(exporter.addr).await;
-    assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 1"), "{text}");
+    assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 1"), "{text}");
     for (i, u) in wanted.iter().enumerate() {
         for period in ["month", "day"] {
             let s = series("scaleengine_video_bytes", "démo/app", u, period);
@@ -202,10 +202,10 @@ async fn apps_are_listed_with_getapps_when_omitted() {
     let exporter = start_exporter(&scaleengine_config(&sim, "    periods: [month]\n")).await;
     let text = scrape(exporter.addr).await;
     assert!(
-        text.contains("scaleengine_app_bytes{account=\"main\",app=\"one\",period=\"month\"} 1\n")
+        text.contains("scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"one\"} 1\n")
     );
     assert!(
-        text.contains("scaleengine_app_bytes{account=\"main\",app=\"two\",period=\"month\"} 2\n")
+        text.contains("scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"two\"} 2\n")
     );
     let calls = sim.scaleengine.calls();
     assert_eq!(
@@ -233,23 +233,23 @@ async fn failure_status_sets_up_to_zero_and_keeps_the_last_good_data() {
     .await;
     let before = scrape(exporter.addr).await;
     assert!(
-        before.contains("scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 42\n")
+        before.contains("scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"a\"} 42\n")
     );
 
     sim.scaleengine.set_failure(Some("Maintenance window"));
     let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
     assert!(err.to_string().contains("Maintenance window"), "{err}");
     let after = scrape(exporter.addr).await;
-    assert!(after.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 0\n"));
+    assert!(after.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 0\n"));
     assert!(
-        after.contains("scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 42\n"),
+        after.contains("scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"a\"} 42\n"),
         "last good data kept"
     );
 
     sim.scaleengine.set_failure(None);
     exporter.state.refresher.refresh_now(0).await.unwrap();
     let recovered = scrape(exporter.addr).await;
-    assert!(recovered.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 1\n"));
+    assert!(recovered.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 1\n"));
 }
 
 #[tokio::test]
@@ -264,7 +264,7 @@ async fn wrong_secret_is_reported_without_leaking_it() {
     let yaml = scaleengine_config(&sim, "    apps: [a]\n").replace(SECRET, "wrong-secret-value");
     let exporter = start_exporter(&yaml).await;
     let text = scrape(exporter.addr).await;
-    assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\"} 0\n"));
+    assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 0\n"));
     assert!(!text.contains("scaleengine_video_bytes{"));
     assert!(!text.contains("wrong-secret-value") && !text.contains(KEY));
     let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
@@ -386,7 +386,7 @@ async fn gzip_and_openmetrics_are_negotiated() {
             };
             assert_eq!(stable(&text), stable(&plain));
             assert!(text.contains(
-                "scaleengine_app_bytes{account=\"main\",app=\"a\",period=\"month\"} 1\n"
+                "scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"a\"} 1\n"
             ));
             assert!(text.contains("video_usage_exporter_up{"));
         }

@@ -64,7 +64,7 @@ fn test_account() -> Account {
         ]
         .into_iter()
         .collect(),
-        growth_per_second: 0.0,
+        accrual: false,
     }
 }
 
@@ -76,7 +76,7 @@ fn wowza_config(sim: &Simulator, accounts: &[(&str, &str)]) -> String {
     let mut yaml = String::from("wowza:\n");
     for (name, auth) in accounts {
         yaml.push_str(&format!(
-            "  - account: {name}\n    api_url: {}\n{auth}",
+            "  - account: {name}\n    api_url: {}\n    periods: [month]\n{auth}",
             sim.wowza_url()
         ));
     }
@@ -88,7 +88,7 @@ const KEYS: &str = "    api_key: wsc-key\n    access_key: wsc-access\n";
 fn up(text: &str, account: &str, endpoint: &str) -> Option<String> {
     samples(text, "video_usage_exporter_up{")
         .get(&format!(
-            "video_usage_exporter_up{{provider=\"wowza\",account=\"{account}\",endpoint=\"{endpoint}\"}}"
+            "video_usage_exporter_up{{provider=\"wowza\",account=\"{account}\",endpoint=\"{endpoint}\",period=\"month\"}}"
         ))
         .cloned()
 }
@@ -147,7 +147,7 @@ async fn every_value_of_every_resource_appears_exactly() {
         for ((mode, kind), body) in table {
             for row in body["transcoders"].as_array().unwrap() {
                 let labels = format!(
-                    "{{account=\"main\",transcoder_id=\"{}\",transcoder_name=\"{}\",deleted=\"{}\",billing_mode=\"{mode}\",transcoder_type=\"{kind}\"}}",
+                    "{{account=\"main\",period=\"month\",transcoder_id=\"{}\",transcoder_name=\"{}\",deleted=\"{}\",billing_mode=\"{mode}\",transcoder_type=\"{kind}\"}}",
                     text_of(&row["id"]), row["name"].as_str().unwrap(), deleted(row)
                 );
                 assert_eq!(
@@ -175,7 +175,7 @@ async fn every_value_of_every_resource_appears_exactly() {
     for row in account.stream_sources["stream_sources"].as_array().unwrap() {
         let labels =
             format!(
-            "{{account=\"main\",stream_source_id=\"{}\",stream_source_name=\"{}\",deleted=\"{}\"}}",
+            "{{account=\"main\",period=\"month\",stream_source_id=\"{}\",stream_source_name=\"{}\",deleted=\"{}\"}}",
             text_of(&row["id"]), row["name"].as_str().unwrap(), deleted(row)
         );
         assert_eq!(
@@ -192,7 +192,7 @@ async fn every_value_of_every_resource_appears_exactly() {
     let mut zones = 0;
     for row in account.stream_targets["stream_targets"].as_array().unwrap() {
         let base = format!(
-            "account=\"main\",stream_target_id=\"{}\",stream_target_name=\"{}\",deleted=\"{}\"",
+            "account=\"main\",period=\"month\",stream_target_id=\"{}\",stream_target_name=\"{}\",deleted=\"{}\"",
             text_of(&row["id"]),
             row["name"].as_str().unwrap(),
             deleted(row)
@@ -235,7 +235,7 @@ async fn every_value_of_every_resource_appears_exactly() {
 
     // Peak recording storage.
     assert_eq!(
-        all.get("wowza_cloud_peak_recording_storage_bytes{account=\"main\"}"),
+        all.get("wowza_cloud_peak_recording_storage_bytes{account=\"main\",period=\"month\"}"),
         Some(&text_of(
             &account.peak_recording["peak_recording"]["bytes_total"]
         ))
@@ -243,7 +243,7 @@ async fn every_value_of_every_resource_appears_exactly() {
 
     // Viewer data: the seed's totals, protocols and renditions...
     let p3 =
-        "account=\"main\",stream_target_id=\"p3NBkd4L\",stream_target_name=\"My Stream Target\"";
+        "account=\"main\",period=\"month\",stream_target_id=\"p3NBkd4L\",stream_target_name=\"My Stream Target\"";
     for (series, value) in [
         (
             format!("wowza_cloud_stream_target_unique_viewers{{{p3}}}"),
@@ -308,7 +308,7 @@ async fn every_value_of_every_resource_appears_exactly() {
         .any(|k| k.contains("p3NBkd4L") && k.contains("country=")));
     assert!(!all.keys().any(|k| k.contains("rendition=\"640\"")));
     // ... and countries where they have numbers (strings and fractions too).
-    let mz = "account=\"main\",stream_target_id=\"MZLfHjLH\",stream_target_name=\"My Wowza Ultra Low Latency Stream Target\"";
+    let mz = "account=\"main\",period=\"month\",stream_target_id=\"MZLfHjLH\",stream_target_name=\"My Wowza Ultra Low Latency Stream Target\"";
     for (series, value) in [
         (
             format!("wowza_cloud_stream_target_unique_viewers_by_country{{{mz},country=\"US\"}}"),
@@ -341,7 +341,7 @@ async fn every_value_of_every_resource_appears_exactly() {
         .as_secs_f64();
     for r in RESOURCES {
         let end: f64 = all[&format!(
-            "wowza_cloud_usage_window_end_timestamp_seconds{{account=\"main\",resource=\"{r}\"}}"
+            "wowza_cloud_usage_window_end_timestamp_seconds{{account=\"main\",period=\"month\",resource=\"{r}\"}}"
         )]
             .parse()
             .unwrap();
@@ -470,9 +470,9 @@ async fn rate_limited_resources_deliver_within_seconds() {
     for r in RESOURCES {
         assert_eq!(up(&text, "main", r).as_deref(), Some("1"), "{r}");
     }
-    assert!(
-        text.contains("wowza_cloud_peak_recording_storage_bytes{account=\"main\"} 15130718193\n")
-    );
+    assert!(text.contains(
+        "wowza_cloud_peak_recording_storage_bytes{account=\"main\",period=\"month\"} 15130718193\n"
+    ));
     let elapsed = started.elapsed();
     assert!(elapsed < Duration::from_secs(12), "took {elapsed:?}");
     let throttled = sim.wowza.calls().iter().filter(|c| c.status == 429).count();
@@ -501,10 +501,10 @@ async fn bearer_tokens_work_and_bad_keys_fail_alone_without_retry_loops() {
     for r in &RESOURCES[..5] {
         assert_eq!(up(&text, "bad", r).as_deref(), Some("0"), "bad {r}");
     }
-    assert!(
-        text.contains("wowza_cloud_peak_recording_storage_bytes{account=\"jwt\"} 15130718193\n")
-    );
-    assert!(!text.contains("wowza_cloud_peak_recording_storage_bytes{account=\"bad\"}"));
+    assert!(text.contains(
+        "wowza_cloud_peak_recording_storage_bytes{account=\"jwt\",period=\"month\"} 15130718193\n"
+    ));
+    assert!(!text.contains("wowza_cloud_peak_recording_storage_bytes{account=\"bad\""));
     assert!(
         !text.contains("stolen")
             && !text.contains("wsc-access")
@@ -578,7 +578,7 @@ async fn stream_targets_without_viewer_data_are_skipped() {
     );
     assert!(text.contains("stream_target_id=\"p3NBkd4L\""));
     assert!(!text.contains(
-        "wowza_cloud_stream_target_unique_viewers{account=\"main\",stream_target_id=\"MZLfHjLH\""
+        "wowza_cloud_stream_target_unique_viewers{account=\"main\",period=\"month\",stream_target_id=\"MZLfHjLH\""
     ));
     assert!(sim.wowza.calls().iter().any(|c| c.status == 404));
 }

@@ -22,12 +22,14 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::clock::Clock;
 use crate::config::Config;
+use crate::period::{Bounds, Period};
 
 /// A future as returned by [`Endpoint::fetch`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// One refreshable unit: a (provider, account, endpoint, parameters) whose
+/// One refreshable unit: a (provider, account, endpoint, period) whose
 /// data is fetched, cached and replaced as a whole.
 pub trait Endpoint: Send + Sync {
     /// Provider name as used in the `provider` label (`scaleengine`).
@@ -36,10 +38,24 @@ pub trait Endpoint: Send + Sync {
     fn account(&self) -> &str;
     /// The `endpoint` label value (`video.usage`).
     fn name(&self) -> &str;
+    /// Which period it reports, and how often it is fetched.
+    fn schedule(&self) -> Schedule;
+    /// Fetches everything for `bounds` (all pages) and renders it, every
+    /// usage series labelled with the period; never half a result.
+    fn fetch(&self, bounds: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>>;
+}
+
+/// When an endpoint is fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Schedule {
+    pub period: Period,
+    /// The day (1..=28) its months start on.
+    pub billing_day: u8,
     /// The least time between two fetches.
-    fn refresh_interval(&self) -> Duration;
-    /// Fetches everything (all pages) and renders it; never half a result.
-    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, ProviderError>>;
+    pub refresh_interval: Duration,
+    /// For closed periods: how long after the period's end the numbers
+    /// may still change; a fetch after that is final.
+    pub settle_time: Duration,
 }
 
 /// Why a fetch failed. Messages never contain a secret.
@@ -85,11 +101,36 @@ impl ProviderError {
     }
 }
 
+/// What a provider's endpoints are built from.
+pub struct Context<'a> {
+    pub config: &'a Config,
+    pub upstream: &'a Arc<http::Upstream>,
+    pub clock: &'a Arc<dyn Clock>,
+}
+
+impl Context<'_> {
+    /// The schedule of one endpoint of `period`: closed periods follow
+    /// `previous_periods`, the others `refresh_interval`.
+    pub fn schedule(&self, period: Period, billing_day: u8, interval: Duration) -> Schedule {
+        let previous = &self.config.previous_periods;
+        Schedule {
+            period,
+            billing_day,
+            refresh_interval: if period.is_previous() {
+                previous.refresh_interval
+            } else {
+                interval
+            },
+            settle_time: previous.settle_time,
+        }
+    }
+}
+
 /// The endpoints of every configured provider account, in config order.
-pub fn endpoints(config: &Config, upstream: &Arc<http::Upstream>) -> Vec<Arc<dyn Endpoint>> {
+pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
     let mut all = Vec::new();
-    all.extend(scaleengine::endpoints(config, upstream));
-    all.extend(wowza::endpoints(config, upstream));
+    all.extend(scaleengine::endpoints(context));
+    all.extend(wowza::endpoints(context));
     all
 }
 
@@ -151,19 +192,40 @@ impl SampleValue for f64 {
     }
 }
 
-/// Builds a [`Snapshot`]; every sample gets the `account` label first.
+/// Builds a [`Snapshot`]; every sample starts with the same labels
+/// (`account`, and for usage data `period`).
 pub struct SnapshotBuilder {
-    account: String,
+    /// `account="...",period="..."`, escaped, without braces.
+    common: String,
     families: Vec<(&'static GaugeFamily, String)>,
     series: usize,
 }
 
 impl SnapshotBuilder {
+    /// Samples labelled `account` only.
     pub fn new(account: &str) -> Self {
-        let mut escaped = String::with_capacity(account.len());
-        escape_label_value(&mut escaped, account);
+        Self::with_labels(&[("account", account)])
+    }
+
+    /// Usage samples: `account` and `period`.
+    pub fn usage(account: &str, period: &Period) -> Self {
+        Self::with_labels(&[("account", account), ("period", &period.label())])
+    }
+
+    /// Samples that all start with `labels`.
+    pub fn with_labels(labels: &[(&str, &str)]) -> Self {
+        let mut common = String::new();
+        for (i, (name, value)) in labels.iter().enumerate() {
+            if i > 0 {
+                common.push(',');
+            }
+            common.push_str(name);
+            common.push_str("=\"");
+            escape_label_value(&mut common, value);
+            common.push('"');
+        }
         SnapshotBuilder {
-            account: escaped,
+            common,
             families: Vec::new(),
             series: 0,
         }
@@ -189,9 +251,8 @@ impl SnapshotBuilder {
         };
         let out = &mut self.families[index].1;
         out.push_str(family.name);
-        out.push_str("{account=\"");
-        out.push_str(&self.account);
-        out.push('"');
+        out.push('{');
+        out.push_str(&self.common);
         for (name, value) in labels {
             out.push(',');
             out.push_str(name);

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use tokio::net::TcpListener;
 
+use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use scaleengine::ScaleEngineSim;
 use wowza::WowzaSim;
@@ -25,13 +26,24 @@ pub struct Simulator {
 }
 
 impl Simulator {
-    /// Serves the fakes on 127.0.0.1 at a free port, until the runtime ends.
+    /// Serves the fakes on 127.0.0.1 at a free port, until the runtime
+    /// ends, on the system clock.
     pub async fn start(
         scaleengine: scaleengine::Account,
         wowza: wowza::Account,
     ) -> std::io::Result<Simulator> {
-        let scaleengine = ScaleEngineSim::new(scaleengine);
-        let wowza = WowzaSim::new(wowza);
+        Self::start_with_clock(scaleengine, wowza, Arc::new(SystemClock)).await
+    }
+
+    /// Serves the fakes, reading time from `clock` (the exporter's, in
+    /// tests that move time).
+    pub async fn start_with_clock(
+        scaleengine: scaleengine::Account,
+        wowza: wowza::Account,
+        clock: Arc<dyn Clock>,
+    ) -> std::io::Result<Simulator> {
+        let scaleengine = ScaleEngineSim::new(scaleengine, clock.clone());
+        let wowza = WowzaSim::new(wowza, clock);
         let app = Router::new()
             .merge(scaleengine.router())
             .merge(wowza.router());
@@ -74,16 +86,27 @@ pub async fn demo() -> std::io::Result<(Simulator, Config)> {
              \x20   api_key: {se_key}\n\
              \x20   api_secret: {se_secret}\n\
              \x20   cdn_id: {cdn}\n\
+             \x20   periods: [month, day, previous_month, previous_day]\n\
+             \x20   quotas: {{egress_bytes: {{month: 2TB, day: 100GB}}, app_egress_bytes: {{demo-vod: {{month: 1TB}}}}, budget: 150}}\n\
+             \x20   prices: {{currency: USD, egress_per_gb: 0.04}}\n\
              wowza:\n\
              \x20 - account: demo\n\
              \x20   api_url: {wsc_url}\n\
              \x20   api_key: {wsc_key}\n\
              \x20   access_key: {wsc_access}\n\
+             \x20   periods: [month, day, previous_month]\n\
              \x20   refresh_intervals: {{stream_source_network: 1m, stream_target_network: 1m, peak_recording: 1m, viewer_data: 1m}}\n\
+             \x20   quotas: {wowza_quotas}\n\
+             \x20   prices: {wowza_prices}\n\
              \x20 - account: demo-jwt\n\
              \x20   api_url: {wsc_url}\n\
              \x20   token: {wsc_token}\n\
-             \x20   viewer_data: false\n",
+             \x20   viewer_data: false\n\
+             \x20   periods: [month, day, previous_month]\n\
+             \x20   quotas: {wowza_quotas}\n\
+             \x20   prices: {wowza_prices}\n",
+            wowza_quotas = "{egress_bytes: {month: 5TB}, transcoder_hours: {month: 720}, storage_bytes: 500GB, budget: 2000}",
+            wowza_prices = "{currency: USD, egress_per_gb: 0.05, transcoder_per_hour: {transcoded: 2.5, passthrough: 0.5}, storage_per_gb_month: 0.1}",
             se_url = sim.scaleengine_url(),
             se_key = se.api_key,
             se_secret = se.api_secret,

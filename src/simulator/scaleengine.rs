@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -18,6 +18,7 @@ use axum::routing::post;
 use axum::{Form, Json, Router};
 use serde_json::{json, Map, Value};
 
+use crate::clock::Clock;
 use crate::providers::scaleengine::sign;
 
 /// The largest page the fake serves, whatever `limit` asks for.
@@ -60,8 +61,11 @@ pub struct Account {
     pub api_secret: String,
     pub cdn_id: u64,
     pub apps: Vec<App>,
-    /// Relative growth of every value per second since start (0: constant).
-    pub growth_per_second: f64,
+    /// Whether values accrue over the period asked for: a month or day in
+    /// progress returns the rows scaled by the share of it that has passed
+    /// by the simulator's clock, a closed one the rows as given, a future
+    /// one zeros. Off: the rows as given for any period.
+    pub accrual: bool,
 }
 
 /// One request the fake answered, for tests that count calls.
@@ -69,22 +73,25 @@ pub struct Account {
 pub struct Call {
     pub command: String,
     pub app: String,
+    /// `year`, `month` and `day` asked for (0 when not sent).
+    pub year: u64,
+    pub month: u64,
     pub day: Option<u64>,
     pub offset: u64,
 }
 
 pub struct ScaleEngineSim {
     account: Account,
-    started: Instant,
+    clock: Arc<dyn Clock>,
     calls: Mutex<Vec<Call>>,
     failure: Mutex<Option<String>>,
 }
 
 impl ScaleEngineSim {
-    pub fn new(account: Account) -> Arc<Self> {
+    pub fn new(account: Account, clock: Arc<dyn Clock>) -> Arc<Self> {
         Arc::new(ScaleEngineSim {
             account,
-            started: Instant::now(),
+            clock,
             calls: Mutex::new(Vec::new()),
             failure: Mutex::new(None),
         })
@@ -107,9 +114,42 @@ impl ScaleEngineSim {
         *self.failure.lock().expect("failure lock") = message.map(str::to_string);
     }
 
-    fn scale(&self, value: u64) -> u64 {
-        let factor = 1.0 + self.account.growth_per_second * self.started.elapsed().as_secs_f64();
-        (value as f64 * factor) as u64
+    /// The share of the period (`year`, `month`, optional `day`) that has
+    /// passed, for accrual.
+    fn factor(&self, year: u64, month: u64, day: Option<u64>) -> f64 {
+        if !self.account.accrual {
+            return 1.0;
+        }
+        let date = |y: u64, m: u64, d: u64| {
+            let month = u8::try_from(m)
+                .ok()
+                .and_then(|m| time::Month::try_from(m).ok())?;
+            let date = time::Date::from_calendar_date(
+                i32::try_from(y).ok()?,
+                month,
+                u8::try_from(d).ok()?,
+            )
+            .ok()?;
+            Some(SystemTime::from(date.midnight().assume_utc()))
+        };
+        let bounds = match day {
+            Some(d) => date(year, month, d).map(|s| (s, s + Duration::from_secs(86_400))),
+            None => date(year, month, 1).and_then(|s| {
+                let next = if month == 12 {
+                    date(year + 1, 1, 1)
+                } else {
+                    date(year, month + 1, 1)
+                };
+                Some((s, next?))
+            }),
+        };
+        let Some((start, end)) = bounds else {
+            return 0.0;
+        };
+        let now = self.clock.now();
+        let passed = now.duration_since(start).unwrap_or_default();
+        let length = end.duration_since(start).unwrap_or_default();
+        (passed.as_secs_f64() / length.as_secs_f64()).min(1.0)
     }
 
     fn answer(&self, request: Map<String, Value>) -> Result<Value, String> {
@@ -126,7 +166,9 @@ impl ScaleEngineSim {
         if cdn != Some(self.account.cdn_id) {
             return Err("Invalid CDN ID".into());
         }
-        let now = SystemTime::now()
+        let now = self
+            .clock
+            .now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         match request.get("timestamp").and_then(Value::as_u64) {
@@ -139,7 +181,7 @@ impl ScaleEngineSim {
         let command = request.get("command").and_then(Value::as_str).unwrap_or("");
         match command {
             "video.getapps" => {
-                self.record(command, "", None, 0);
+                self.record(command, "", (0, 0, None), 0);
                 let apps: Vec<Value> = self
                     .account
                     .apps
@@ -165,12 +207,15 @@ impl ScaleEngineSim {
             _ => return Err("Missing app".into()),
         }
         .ok_or("Unknown app")?;
-        if request.get("year").and_then(Value::as_u64).is_none()
-            || request.get("month").and_then(Value::as_u64).is_none()
-        {
+        let (Some(year), Some(month)) = (
+            request.get("year").and_then(Value::as_u64),
+            request.get("month").and_then(Value::as_u64),
+        ) else {
             return Err("Missing year or month".into());
-        }
+        };
         let day = request.get("day").and_then(Value::as_u64);
+        let factor = self.factor(year, month, day);
+        let scale = |value: u64| (value as f64 * factor) as u64;
         let offset = request.get("offset").and_then(Value::as_u64).unwrap_or(0);
         let limit = request
             .get("limit")
@@ -183,7 +228,7 @@ impl ScaleEngineSim {
             Some(Value::Array(us)) => Some(us.iter().filter_map(Value::as_str).collect()),
             Some(_) => return Err("Invalid url".into()),
         };
-        self.record("video.usage", &app.name, day, offset);
+        self.record("video.usage", &app.name, (year, month, day), offset);
         let rows: Vec<&Row> = if day.is_some() { &app.day } else { &app.month }
             .iter()
             .filter(|r| {
@@ -198,8 +243,8 @@ impl ScaleEngineSim {
             .map(|r| {
                 json!({
                     "video_url": r.video_url,
-                    "bytes_total": self.scale(r.bytes).to_string(),
-                    "requests_total": self.scale(r.requests).to_string(),
+                    "bytes_total": scale(r.bytes).to_string(),
+                    "requests_total": scale(r.requests).to_string(),
                 })
             })
             .collect();
@@ -212,10 +257,18 @@ impl ScaleEngineSim {
         }))
     }
 
-    fn record(&self, command: &str, app: &str, day: Option<u64>, offset: u64) {
+    fn record(
+        &self,
+        command: &str,
+        app: &str,
+        (year, month, day): (u64, u64, Option<u64>),
+        offset: u64,
+    ) {
         self.calls.lock().expect("calls lock").push(Call {
             command: command.to_string(),
             app: app.to_string(),
+            year,
+            month,
             day,
             offset,
         });
@@ -268,7 +321,7 @@ pub fn huge_account(urls: u64, api_key: &str, api_secret: &str) -> Account {
             month,
             day: Vec::new(),
         }],
-        growth_per_second: 0.0,
+        accrual: false,
     }
 }
 
@@ -311,6 +364,6 @@ pub fn demo_account() -> Account {
         api_secret: "demo-secret-not-a-real-one".into(),
         cdn_id: 158,
         apps,
-        growth_per_second: 0.001,
+        accrual: true,
     }
 }

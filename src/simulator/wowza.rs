@@ -5,11 +5,13 @@
 //! 401 answers in Wowza's `meta` envelope, 422 for query values outside the
 //! documented enums or date format, 429 with `Retry-After` on demand, the
 //! six resources served from JSON the caller provides (the seed's examples
-//! by default), and values that grow with time when asked.
+//! by default), and, when asked, values that accrue with time: a query
+//! returns the example numbers as a 30-day month's usage, scaled by how
+//! much of `from`..`to` has passed by the simulator's clock.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, SystemTime};
 
 use axum::extract::{Path, Query, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,6 +19,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
+use time::macros::format_description;
+use time::PrimitiveDateTime;
+
+use crate::clock::Clock;
 
 /// Where the fake serves the API; `api_url` is this below the simulator.
 pub const BASE: &str = "/wowza/api/v1";
@@ -36,8 +42,9 @@ pub struct Account {
     pub peak_recording: Value,
     /// `/usage/viewer_data/stream_targets/{id}` by id; other ids get 404.
     pub viewer_data: BTreeMap<String, Value>,
-    /// Relative growth of every usage number per second since start.
-    pub growth_per_second: f64,
+    /// Whether numbers accrue over the queried window (else they are
+    /// served as given, whatever the window).
+    pub accrual: bool,
 }
 
 /// One request the fake received.
@@ -51,7 +58,7 @@ pub struct Call {
 
 pub struct WowzaSim {
     account: Account,
-    started: Instant,
+    clock: Arc<dyn Clock>,
     calls: Mutex<Vec<Call>>,
     /// Per path: how many more calls get 429, and the `Retry-After` value.
     throttle: Mutex<(u32, u64, HashMap<String, u32>)>,
@@ -70,10 +77,10 @@ const GROWING: [&str; 7] = [
 ];
 
 impl WowzaSim {
-    pub fn new(account: Account) -> Arc<Self> {
+    pub fn new(account: Account, clock: Arc<dyn Clock>) -> Arc<Self> {
         Arc::new(WowzaSim {
             account,
-            started: Instant::now(),
+            clock,
             calls: Mutex::new(Vec::new()),
             throttle: Mutex::new((0, 1, HashMap::new())),
         })
@@ -153,7 +160,8 @@ impl WowzaSim {
         }
         match answer(query) {
             Some(mut body) => {
-                self.grow(&mut body, None);
+                let factor = self.factor(query);
+                grow(&mut body, None, factor);
                 (StatusCode::OK, body, None)
             }
             None => (
@@ -193,18 +201,25 @@ impl WowzaSim {
         }
     }
 
-    fn grow(&self, value: &mut Value, key: Option<&str>) {
-        let factor = 1.0 + self.account.growth_per_second * self.started.elapsed().as_secs_f64();
-        match value {
-            Value::Number(n) if key.is_some_and(|k| GROWING.contains(&k)) => {
-                if let Some(i) = n.as_u64() {
-                    *value = json!((i as f64 * factor) as u64);
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(|v| self.grow(v, key)),
-            Value::Object(map) => map.iter_mut().for_each(|(k, v)| self.grow(v, Some(k))),
-            _ => {}
+    /// The share of a 30-day month's usage that `from`..`to` has accrued
+    /// by now (1 when accrual is off).
+    fn factor(&self, query: &HashMap<String, String>) -> f64 {
+        if !self.account.accrual {
+            return 1.0;
         }
+        let parse = |name: &str| {
+            let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+            query
+                .get(name)
+                .and_then(|v| PrimitiveDateTime::parse(v, format).ok())
+                .map(|t| SystemTime::from(t.assume_utc()))
+        };
+        let now = self.clock.now();
+        let (Some(from), Some(to)) = (parse("from"), parse("to")) else {
+            return 1.0;
+        };
+        let span = to.min(now).duration_since(from).unwrap_or_default();
+        span.as_secs_f64() / Duration::from_secs(30 * 86_400).as_secs_f64()
     }
 
     /// Rows of the transcoder queries matching `billing_mode` and
@@ -222,6 +237,20 @@ impl WowzaSim {
             .flat_map(|(_, body)| body["transcoders"].as_array().cloned().unwrap_or_default())
             .collect();
         json!({ "transcoders": rows })
+    }
+}
+
+/// Multiplies every usage number in `value` by `factor`.
+fn grow(value: &mut Value, key: Option<&str>, factor: f64) {
+    match value {
+        Value::Number(n) if key.is_some_and(|k| GROWING.contains(&k)) => {
+            if let Some(i) = n.as_u64() {
+                *value = json!((i as f64 * factor) as u64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| grow(v, key, factor)),
+        Value::Object(map) => map.iter_mut().for_each(|(k, v)| grow(v, Some(k), factor)),
+        _ => {}
     }
 }
 
@@ -355,6 +384,6 @@ pub fn demo_account() -> Account {
         stream_targets: targets,
         peak_recording: seed!("wowza_peak_recording"),
         viewer_data,
-        growth_per_second: 0.001,
+        accrual: true,
     }
 }

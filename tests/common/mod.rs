@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use video_usage_exporter::clock::{Clock, SystemClock};
 use video_usage_exporter::config::Config;
 use video_usage_exporter::server::{self, AppState};
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
@@ -23,8 +24,13 @@ pub struct Exporter {
 
 /// Starts the exporter for `yaml` (a full config file) and its first fetches.
 pub async fn start_exporter(yaml: &str) -> Exporter {
+    start_exporter_with_clock(yaml, Arc::new(SystemClock)).await
+}
+
+/// Like [`start_exporter`], reading time from `clock`.
+pub async fn start_exporter_with_clock(yaml: &str, clock: Arc<dyn Clock>) -> Exporter {
     let config = Config::parse(yaml, "test.yml").expect("test config is valid");
-    let state = video_usage_exporter::assemble(&config, "/metrics").unwrap();
+    let state = video_usage_exporter::assemble(&config, "/metrics", clock).unwrap();
     state.refresher.start();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -50,7 +56,7 @@ pub fn account(apps: Vec<App>) -> Account {
         api_secret: SECRET.into(),
         cdn_id: 158,
         apps,
-        growth_per_second: 0.0,
+        accrual: false,
     }
 }
 

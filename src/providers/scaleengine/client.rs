@@ -7,14 +7,15 @@
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
+use super::config::{AppRef, CdnField, ScaleEngineAccount};
 use super::model::{self, App, UsagePage};
 use super::sign::signed_json;
-use crate::config::{AppRef, CdnField, Period, ScaleEngineAccount};
+use crate::clock::Clock;
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -35,15 +36,29 @@ impl Usage {
     }
 }
 
+/// Which `year`/`month`/`day` a `video.usage` query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Date {
+    /// Any instant of the month or day asked for.
+    pub at: OffsetDateTime,
+    /// Whether `day` is sent (a day period) or not (a month).
+    pub day: bool,
+}
+
 pub struct Client {
     account: Arc<ScaleEngineAccount>,
     upstream: Arc<Upstream>,
+    clock: Arc<dyn Clock>,
     usage_call: CallLabels,
     apps_call: CallLabels,
 }
 
 impl Client {
-    pub fn new(account: Arc<ScaleEngineAccount>, upstream: Arc<Upstream>) -> Self {
+    pub fn new(
+        account: Arc<ScaleEngineAccount>,
+        upstream: Arc<Upstream>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let call = |endpoint: &str| CallLabels {
             provider: super::PROVIDER,
             account: account.account.clone(),
@@ -54,7 +69,16 @@ impl Client {
             apps_call: call("video.getapps"),
             account,
             upstream,
+            clock,
         }
+    }
+
+    /// The request timestamp: Unix seconds by the shared clock.
+    fn timestamp(&self) -> u64 {
+        self.clock
+            .now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
     }
 
     /// `command`, `api_key`, `timestamp` and the CDN id, in the seed's order.
@@ -77,8 +101,7 @@ impl Client {
     pub fn usage_request(
         &self,
         app: &AppRef,
-        period: Period,
-        date: OffsetDateTime,
+        date: Date,
         timestamp: u64,
         offset: u64,
     ) -> Map<String, Value> {
@@ -93,10 +116,10 @@ impl Client {
         if !self.account.urls.is_empty() {
             request.insert("url".into(), self.account.urls.clone().into());
         }
-        request.insert("year".into(), date.year().into());
-        request.insert("month".into(), u8::from(date.month()).into());
-        if period == Period::Day {
-            request.insert("day".into(), date.day().into());
+        request.insert("year".into(), date.at.year().into());
+        request.insert("month".into(), u8::from(date.at.month()).into());
+        if date.day {
+            request.insert("day".into(), date.at.day().into());
         }
         request.insert("limit".into(), self.account.page_size.into());
         request.insert("offset".into(), offset.into());
@@ -122,7 +145,7 @@ impl Client {
         let body = self
             .post(
                 &self.apps_call,
-                self.base_request("video.getapps", unix_now()),
+                self.base_request("video.getapps", self.timestamp()),
             )
             .await?;
         let apps = model::parse_apps(&body)?;
@@ -140,13 +163,12 @@ impl Client {
     pub async fn usage(
         &self,
         app: &AppRef,
-        period: Period,
-        date: OffsetDateTime,
+        date: Date,
     ) -> Result<BTreeMap<String, Usage>, ProviderError> {
         let mut totals: BTreeMap<String, Usage> = BTreeMap::new();
         let mut offset = 0u64;
         for _ in 0..self.account.max_pages {
-            let request = self.usage_request(app, period, date, unix_now(), offset);
+            let request = self.usage_request(app, date, self.timestamp(), offset);
             let page = UsagePage::parse(&self.post(&self.usage_call, request).await?)?;
             let rows = page.usage.len() as u64;
             for row in page.usage {
@@ -177,12 +199,6 @@ impl Client {
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,7 +217,11 @@ mod tests {
     fn client(yaml: &str) -> Client {
         let account: ScaleEngineAccount = serde_norway::from_str(yaml).unwrap();
         let upstream = crate::providers::http::tests::upstream();
-        Client::new(Arc::new(account), upstream)
+        Client::new(
+            Arc::new(account),
+            upstream,
+            Arc::new(crate::clock::SystemClock),
+        )
     }
 
     #[test]
@@ -219,8 +239,10 @@ urls: ["sestore/jb/my_video.mp4", "live/café", "直播/频道", "emoji 😀/x",
         let date = time::macros::datetime!(2025-11-23 10:00 UTC);
         let request = c.usage_request(
             &AppRef::Name("demo-origin".into()),
-            Period::Day,
-            date,
+            Date {
+                at: date,
+                day: true,
+            },
             1_763_856_000,
             2000,
         );
@@ -247,7 +269,11 @@ page_size: 500
 "#,
         );
         let date = time::macros::datetime!(2023-11-14 22:13:20 UTC);
-        let request = c.usage_request(&AppRef::Id(12345), Period::Month, date, 1_700_000_000, 0);
+        let month = Date {
+            at: date,
+            day: false,
+        };
+        let request = c.usage_request(&AppRef::Id(12345), month, 1_700_000_000, 0);
         assert_eq!(
             signed_json(request, c.account.api_secret.expose()),
             v["json"].as_str().unwrap()

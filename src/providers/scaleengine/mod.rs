@@ -1,23 +1,24 @@
 //! ScaleEngine video usage (`video.usage`), per app and per video URL.
 //!
-//! One endpoint per account: every configured period of every app (listed
-//! by `video.getapps` when `apps` is omitted), each app queried on its own so
+//! One endpoint per account and period: every app (listed by
+//! `video.getapps` when `apps` is omitted), each app queried on its own so
 //! that rows are attributed to it. The snapshot replaces the previous one
-//! only when all of those queries, all pages, succeeded.
+//! only when all of those queries, all pages, succeeded. `video.usage`
+//! knows calendar months and days only, so ScaleEngine has no billing day.
 
 pub mod client;
+pub mod config;
 pub mod model;
 pub mod sign;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use time::OffsetDateTime;
-
-use super::http::Upstream;
-use super::{BoxFuture, Endpoint, GaugeFamily, ProviderError, Snapshot, SnapshotBuilder};
-use crate::config::{Config, ScaleEngineAccount};
-use client::{Client, Usage};
+use super::{
+    BoxFuture, Context, Endpoint, GaugeFamily, ProviderError, Schedule, Snapshot, SnapshotBuilder,
+};
+use crate::period::{Bounds, Period};
+use client::{Client, Date, Usage};
+use config::ScaleEngineAccount;
 
 pub const PROVIDER: &str = "scaleengine";
 
@@ -40,56 +41,62 @@ pub static APP_REQUESTS: GaugeFamily = GaugeFamily {
 };
 
 /// The endpoints of every configured ScaleEngine account.
-pub fn endpoints(config: &Config, upstream: &Arc<Upstream>) -> Vec<Arc<dyn Endpoint>> {
-    config
-        .scaleengine
-        .iter()
-        .map(|account| {
-            let interval = account.refresh_interval.unwrap_or(config.refresh_interval);
-            Arc::new(UsageEndpoint {
-                client: Client::new(Arc::new(account.clone()), upstream.clone()),
+pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
+    let mut all: Vec<Arc<dyn Endpoint>> = Vec::new();
+    for account in &context.config.scaleengine {
+        let account = Arc::new(account.clone());
+        let client = Arc::new(Client::new(
+            account.clone(),
+            context.upstream.clone(),
+            context.clock.clone(),
+        ));
+        let interval = account
+            .refresh_interval
+            .unwrap_or(context.config.refresh_interval);
+        for &period in &account.periods {
+            all.push(Arc::new(UsageEndpoint {
+                client: client.clone(),
                 account: account.clone(),
-                interval,
-            }) as Arc<dyn Endpoint>
-        })
-        .collect()
+                schedule: context.schedule(period, 1, interval),
+            }));
+        }
+    }
+    all
 }
 
 struct UsageEndpoint {
-    client: Client,
-    account: ScaleEngineAccount,
-    interval: Duration,
+    client: Arc<Client>,
+    account: Arc<ScaleEngineAccount>,
+    schedule: Schedule,
 }
 
 impl UsageEndpoint {
-    async fn fetch_all(&self) -> Result<Snapshot, ProviderError> {
+    async fn fetch_all(&self, bounds: Bounds) -> Result<Snapshot, ProviderError> {
         let apps = match &self.account.apps {
             Some(apps) => apps.clone(),
             None => self.client.apps().await?,
         };
+        let period = self.schedule.period;
         // One date for every query of this fetch, so that all pages and apps
         // agree on the period even across midnight.
-        let now = OffsetDateTime::now_utc();
-        let mut snapshot = SnapshotBuilder::new(&self.account.account);
-        for &period in &self.account.periods {
-            for app in &apps {
-                let rows = self.client.usage(app, period, now).await?;
-                let app_label = app.to_string();
-                let mut total = Usage::default();
-                for (url, usage) in &rows {
-                    total.add(usage.bytes, usage.requests)?;
-                    let labels = [
-                        ("app", app_label.as_str()),
-                        ("video_url", url.as_str()),
-                        ("period", period.as_str()),
-                    ];
-                    snapshot.gauge(&VIDEO_BYTES, &labels, usage.bytes);
-                    snapshot.gauge(&VIDEO_REQUESTS, &labels, usage.requests);
-                }
-                let labels = [("app", app_label.as_str()), ("period", period.as_str())];
-                snapshot.gauge(&APP_BYTES, &labels, total.bytes);
-                snapshot.gauge(&APP_REQUESTS, &labels, total.requests);
+        let date = Date {
+            at: bounds.start,
+            day: matches!(period, Period::Day | Period::PreviousDay),
+        };
+        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &period);
+        for app in &apps {
+            let rows = self.client.usage(app, date).await?;
+            let app_label = app.to_string();
+            let mut total = Usage::default();
+            for (url, usage) in &rows {
+                total.add(usage.bytes, usage.requests)?;
+                let labels = [("app", app_label.as_str()), ("video_url", url.as_str())];
+                snapshot.gauge(&VIDEO_BYTES, &labels, usage.bytes);
+                snapshot.gauge(&VIDEO_REQUESTS, &labels, usage.requests);
             }
+            let labels = [("app", app_label.as_str())];
+            snapshot.gauge(&APP_BYTES, &labels, total.bytes);
+            snapshot.gauge(&APP_REQUESTS, &labels, total.requests);
         }
         Ok(snapshot.finish())
     }
@@ -108,11 +115,11 @@ impl Endpoint for UsageEndpoint {
         "video.usage"
     }
 
-    fn refresh_interval(&self) -> Duration {
-        self.interval
+    fn schedule(&self) -> Schedule {
+        self.schedule
     }
 
-    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
-        Box::pin(self.fetch_all())
+    fn fetch(&self, bounds: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
+        Box::pin(self.fetch_all(bounds))
     }
 }

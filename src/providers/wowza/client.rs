@@ -10,10 +10,10 @@ use std::sync::Arc;
 
 use reqwest::header::ACCEPT;
 use reqwest::Url;
-use time::macros::{format_description, time};
+use time::macros::format_description;
 use time::OffsetDateTime;
 
-use crate::config::{Window, WowzaAccount, WowzaAuth};
+use super::config::{WowzaAccount, WowzaAuth};
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -72,20 +72,6 @@ impl Client {
             .await
             .map_err(readable)
     }
-}
-
-/// The `from` and `to` of a query made at `now`.
-pub fn window(now: OffsetDateTime, window: Window) -> (OffsetDateTime, OffsetDateTime) {
-    let to = now.replace_nanosecond(0).expect("0 is a valid nanosecond");
-    let from = match window {
-        Window::Month => to
-            .replace_day(1)
-            .expect("every month has a day 1")
-            .replace_time(time!(0:00)),
-        Window::Day => to.replace_time(time!(0:00)),
-        Window::Last(length) => to - length,
-    };
-    (from, to)
 }
 
 /// `YYYY-MM-DD HH:MM:SS`
@@ -148,19 +134,6 @@ fn readable(err: ProviderError) -> ProviderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn windows_end_now_and_start_at_month_day_or_length() {
-        let now = datetime!(2026-11-23 10:41:07.5 UTC);
-        let (from, to) = window(now, Window::Month);
-        assert_eq!(format_time(from), "2026-11-01 00:00:00");
-        assert_eq!(format_time(to), "2026-11-23 10:41:07");
-        let (from, _) = window(now, Window::Day);
-        assert_eq!(format_time(from), "2026-11-23 00:00:00");
-        let (from, _) = window(now, Window::Last(std::time::Duration::from_secs(86400)));
-        assert_eq!(format_time(from), "2026-11-22 10:41:07");
-    }
 
     #[test]
     fn query_values_are_percent_encoded_with_space_as_20() {

@@ -1,27 +1,30 @@
 //! Wowza Streaming Cloud usage: the six `/usage/...` resources.
 //!
-//! Each resource of each account is its own endpoint with its own refresh
-//! interval, defaulting to how often Wowza updates it (see [`Resource`]), so
+//! Each resource of each account and period is its own endpoint with its
+//! own refresh interval, defaulting to how often Wowza updates it (see [`Resource`]), so
 //! a resource fails, backs off and recovers alone. Transcoder resources are
 //! queried once per `billing_mode` × `transcoder_type` and labelled by the
 //! query, because their rows do not say which they belong to. Viewer data is
 //! per stream target: the ids come from the latest stream-target network
-//! usage, handed over in a watch channel, so no list is fetched twice.
+//! usage of the same period, handed over in a watch channel, so no list is
+//! fetched twice. Months start on the account's `billing_day`.
 
 pub mod client;
+pub mod config;
 pub mod model;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use time::OffsetDateTime;
 use tokio::sync::watch;
 
-use super::http::Upstream;
-use super::{BoxFuture, Endpoint, GaugeFamily, ProviderError, Snapshot, SnapshotBuilder};
-use crate::config::{Config, WowzaAccount};
+use super::{
+    BoxFuture, Context, Endpoint, GaugeFamily, ProviderError, Schedule, Snapshot, SnapshotBuilder,
+};
+use crate::period::Bounds;
 use client::Client;
+use config::WowzaAccount;
 use model::{UsageRow, ViewerData, Viewers};
 
 pub const PROVIDER: &str = "wowza";
@@ -152,24 +155,28 @@ enum Targets {
 }
 
 /// The endpoints of every configured Wowza account.
-pub fn endpoints(config: &Config, upstream: &Arc<Upstream>) -> Vec<Arc<dyn Endpoint>> {
+pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
+    let config = context.config;
     let mut all: Vec<Arc<dyn Endpoint>> = Vec::new();
     for account in &config.wowza {
         let account = Arc::new(account.clone());
-        let client = Arc::new(Client::new(account.clone(), upstream.clone()));
-        let targets = Arc::new(watch::Sender::new(Targets::Pending));
-        for resource in Resource::ALL {
-            if resource == Resource::ViewerData && !account.viewer_data {
-                continue;
+        let client = Arc::new(Client::new(account.clone(), context.upstream.clone()));
+        for &period in &account.periods {
+            let targets = Arc::new(watch::Sender::new(Targets::Pending));
+            for resource in Resource::ALL {
+                if resource == Resource::ViewerData && !account.viewer_data {
+                    continue;
+                }
+                let interval = resource.interval(&account, config.refresh_interval);
+                all.push(Arc::new(ResourceEndpoint {
+                    resource,
+                    schedule: context.schedule(period, account.billing_day, interval),
+                    wait_for_targets: config.timeout * 2,
+                    account: account.clone(),
+                    client: client.clone(),
+                    targets: targets.clone(),
+                }));
             }
-            all.push(Arc::new(ResourceEndpoint {
-                resource,
-                interval: resource.interval(&account, config.refresh_interval),
-                wait_for_targets: config.timeout * 2,
-                account: account.clone(),
-                client: client.clone(),
-                targets: targets.clone(),
-            }));
         }
     }
     all
@@ -179,18 +186,18 @@ struct ResourceEndpoint {
     resource: Resource,
     account: Arc<WowzaAccount>,
     client: Arc<Client>,
-    interval: Duration,
+    schedule: Schedule,
     /// Published by the stream-target endpoint, read by viewer data.
     targets: Arc<watch::Sender<Targets>>,
     wait_for_targets: Duration,
 }
 
 impl ResourceEndpoint {
-    async fn fetch_resource(&self) -> Result<Snapshot, ProviderError> {
-        let (from, to) = client::window(OffsetDateTime::now_utc(), self.account.window);
+    async fn fetch_resource(&self, bounds: Bounds) -> Result<Snapshot, ProviderError> {
+        let (from, to) = (bounds.start, bounds.to);
         let (from_text, to_text) = (client::format_time(from), client::format_time(to));
         let window = [("from", from_text.as_str()), ("to", to_text.as_str())];
-        let mut snapshot = SnapshotBuilder::new(&self.account.account);
+        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &self.schedule.period);
         match self.resource {
             Resource::TranscoderTime | Resource::TranscoderNetwork => {
                 self.transcoders(&window, &mut snapshot).await?
@@ -520,13 +527,13 @@ impl Endpoint for ResourceEndpoint {
         self.resource.path()
     }
 
-    fn refresh_interval(&self) -> Duration {
-        self.interval
+    fn schedule(&self) -> Schedule {
+        self.schedule
     }
 
-    fn fetch(&self) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
+    fn fetch(&self, bounds: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
         Box::pin(async move {
-            let result = self.fetch_resource().await;
+            let result = self.fetch_resource(bounds).await;
             if result.is_err() && self.resource == Resource::StreamTargetNetwork {
                 // Viewer data waiting for a first list need not wait longer.
                 self.targets.send_if_modified(|t| {
