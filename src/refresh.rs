@@ -165,7 +165,7 @@ impl Target {
                 account = e.account(),
                 endpoint = e.name(),
                 period = %e.schedule().period,
-                "period ended; its data is withdrawn until the new period's first fetch"
+                "period ended; data withdrawn until the first fetch of the new period"
             );
         }
         ended_now

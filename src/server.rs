@@ -164,10 +164,11 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
             (true, false) => "down",
         };
         rows.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
             html_escape(e.provider()),
             html_escape(e.account()),
             html_escape(e.name()),
+            html_escape(&e.schedule().period.label()),
             health
         ));
     }
@@ -175,7 +176,7 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
         "<!DOCTYPE html>\n<html><head><title>video-usage-exporter</title></head><body>\n\
          <h1>video-usage-exporter {version}</h1>\n\
          <p><a href=\"{path}\">Metrics</a> · <a href=\"/-/healthy\">Health</a> · <a href=\"/-/ready\">Readiness</a></p>\n\
-         <table border=\"1\"><tr><th>provider</th><th>account</th><th>endpoint</th><th>state</th></tr>\n{rows}</table>\n\
+         <table border=\"1\"><tr><th>provider</th><th>account</th><th>endpoint</th><th>period</th><th>state</th></tr>\n{rows}</table>\n\
          </body></html>\n",
         version = env!("CARGO_PKG_VERSION"),
         path = html_escape(&state.telemetry_path),

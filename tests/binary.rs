@@ -8,7 +8,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
@@ -60,8 +60,13 @@ fn wait_for(what: &str, within: Duration, mut check: impl FnMut() -> bool) {
 }
 
 fn start_demo() -> (Running, u16) {
+    start_demo_with(Command::new(BIN))
+}
+
+/// `command` (the binary, or a wrapper that runs it) in `--demo` mode.
+fn start_demo_with(mut command: Command) -> (Running, u16) {
     let port = free_port();
-    let child = Command::new(BIN)
+    let child = command
         .args(["--demo", &format!("--web.listen-address=127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -381,4 +386,96 @@ fn real_prometheus_scrapes_a_100k_url_account_with_gzip() {
     assert!(check.status.success(), "gzip -t: {check:?}");
 
     drop(runtime);
+}
+
+/// A scrape's body and the exporter's own time (its `Date` header).
+fn scrape_dated(port: u16) -> (String, SystemTime) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .timeout(Duration::from_secs(10))
+            .send()
+            .await
+            .unwrap();
+        let date = response.headers()["date"].to_str().unwrap().to_string();
+        let date = httpdate::parse_http_date(&date).unwrap();
+        (response.text().await.unwrap(), date)
+    })
+}
+
+fn value(text: &str, series: &str) -> Option<f64> {
+    text.lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Issue 11: the real binary and its demo simulators on a clock 20 s
+/// before a month ends (`faketime`, as a user would check it).
+#[test]
+fn month_end_on_a_moved_clock_serves_no_old_month_as_new() {
+    if Command::new("faketime").arg("--version").output().is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide faketime (apt-get install faketime)"
+        );
+        eprintln!("faketime not installed; skipping");
+        return;
+    }
+    let mut command = Command::new("faketime");
+    command.args(["2026-11-30 23:59:35", BIN]);
+    let (_exporter, port) = start_demo_with(command);
+    let boundary = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200); // 2026-12-01
+    let november = 1_793_491_200.0; // 2026-11-01
+    let start = |provider: &str, period: &str| {
+        format!("video_usage_period_start_timestamp_seconds{{provider=\"{provider}\",account=\"demo\",period=\"{period}\"}}")
+    };
+    let month_bytes = "scaleengine_app_bytes{account=\"demo\",period=\"month\",app=\"demo-vod\"}";
+    let previous_bytes =
+        "scaleengine_app_bytes{account=\"demo\",period=\"previous_month\",app=\"demo-vod\"}";
+    let mut last_november = None;
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        assert!(Instant::now() < deadline, "the new month never arrived");
+        let (text, at) = scrape_dated(port);
+        if at < boundary {
+            if value(&text, &start("scaleengine", "month")) == Some(november) {
+                last_november = value(&text, month_bytes);
+            }
+            std::thread::sleep(Duration::from_millis(200));
+            continue;
+        }
+        // After midnight, whatever `month` holds is December's.
+        for provider in ["scaleengine", "wowza"] {
+            if let Some(s) = value(&text, &start(provider, "month")) {
+                assert_eq!(s, 1_796_083_200.0, "{provider}: November served as month");
+            }
+        }
+        let wowza_month =
+            text.contains("wowza_cloud_transcoder_used_seconds{account=\"demo\",period=\"month\"");
+        let done = value(&text, month_bytes).is_some()
+            && wowza_month
+            && value(&text, &start("wowza", "previous_month")) == Some(november)
+            && value(&text, &start("scaleengine", "previous_month")) == Some(november);
+        if done {
+            let november_to_date = last_november.expect("November was served before midnight");
+            let final_november = value(&text, previous_bytes).unwrap();
+            assert!(value(&text, month_bytes).unwrap() < november_to_date / 1000.0);
+            assert!(
+                final_november >= november_to_date,
+                "{final_november} < {november_to_date}"
+            );
+            // Wowza was asked for the new window and for the closed one.
+            let window = |edge: &str, period: &str| {
+                value(&text, &format!("wowza_cloud_usage_window_{edge}_timestamp_seconds{{account=\"demo\",period=\"{period}\",resource=\"usage/time/transcoders\"}}"))
+            };
+            assert_eq!(window("start", "month"), Some(1_796_083_200.0));
+            assert_eq!(window("start", "previous_month"), Some(november));
+            assert_eq!(window("end", "previous_month"), Some(1_796_083_199.0));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
