@@ -32,7 +32,7 @@ pub fn assemble(
     telemetry_path: &str,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<AppState>, reqwest::Error> {
-    let upstream_metrics = UpstreamMetrics::default();
+    let upstream_metrics = UpstreamMetrics::new(config.timeout);
     let cache_metrics = CacheMetrics::default();
     let limits = Limits {
         timeout: config.timeout,

@@ -18,9 +18,9 @@ use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
-use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::family::{Family, MetricConstructor};
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
-use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
@@ -95,16 +95,36 @@ struct BuildLabels {
 #[derive(Clone)]
 pub struct UpstreamMetrics {
     requests: Family<RequestLabels, Counter>,
-    duration: Family<EndpointLabels, Histogram>,
+    duration: Family<EndpointLabels, Histogram, Buckets>,
 }
 
-impl Default for UpstreamMetrics {
-    fn default() -> Self {
+/// Builds histograms with the same bucket bounds.
+#[derive(Clone)]
+struct Buckets(Arc<[f64]>);
+
+impl MetricConstructor<Histogram> for Buckets {
+    fn new_metric(&self) -> Histogram {
+        Histogram::new(self.0.iter().copied())
+    }
+}
+
+/// Upper bounds from 50 ms, doubling, up to the first at or above
+/// `timeout`: a request that timed out still lands in a finite bucket.
+fn duration_buckets(timeout: Duration) -> Vec<f64> {
+    let mut buckets = vec![0.05];
+    while buckets[buckets.len() - 1] < timeout.as_secs_f64() {
+        buckets.push(buckets[buckets.len() - 1] * 2.0);
+    }
+    buckets
+}
+
+impl UpstreamMetrics {
+    /// For upstream calls bounded by `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        let buckets = duration_buckets(timeout);
         UpstreamMetrics {
             requests: Family::default(),
-            duration: Family::new_with_constructor(|| {
-                Histogram::new(exponential_buckets(0.05, 2.0, 10))
-            }),
+            duration: Family::new_with_constructor(Buckets(buckets.into())),
         }
     }
 }
@@ -547,6 +567,75 @@ mod tests {
         );
         assert_eq!(Format::negotiate(Some("text/plain")), Format::Text);
         assert_eq!(Format::negotiate(None), Format::Text);
+    }
+
+    /// An endpoint whose every fetch fails at once.
+    struct Failing;
+
+    impl crate::providers::Endpoint for Failing {
+        fn provider(&self) -> &'static str {
+            "test"
+        }
+        fn account(&self) -> &str {
+            "a"
+        }
+        fn name(&self) -> &str {
+            "e"
+        }
+        fn schedule(&self) -> crate::providers::Schedule {
+            crate::providers::Schedule {
+                period: crate::period::Period::Month,
+                billing_day: 1,
+                refresh_interval: Duration::from_secs(60),
+                settle_time: Duration::from_secs(60),
+            }
+        }
+        fn fetch(
+            &self,
+            _: crate::period::Bounds,
+        ) -> crate::providers::BoxFuture<'_, Result<Snapshot, crate::providers::ProviderError>>
+        {
+            Box::pin(async { Err(crate::providers::ProviderError::Api("down".into())) })
+        }
+    }
+
+    #[tokio::test]
+    async fn up_is_absent_until_the_first_attempt_then_says_how_it_went() {
+        let clock = Arc::new(crate::clock::ManualClock::new(SystemTime::now()));
+        let refresher = Refresher::new(
+            vec![Arc::new(Failing)],
+            Arc::new(CacheMetrics::default()),
+            clock,
+        );
+        let exposition = Exposition::new(
+            UpstreamMetrics::new(Duration::from_secs(30)),
+            CacheMetrics::default(),
+            refresher.clone(),
+            Vec::new(),
+        );
+        let body =
+            |e: &Exposition| String::from_utf8(e.render(Format::Text, false).concat()).unwrap();
+        assert!(
+            !body(&exposition).contains("video_usage_exporter_up{"),
+            "a restart is no outage"
+        );
+        refresher.refresh_now(0).await.unwrap_err();
+        assert!(body(&exposition).contains(
+            "video_usage_exporter_up{provider=\"test\",account=\"a\",endpoint=\"e\",period=\"month\"} 0\n"
+        ));
+    }
+
+    #[test]
+    fn duration_buckets_cover_the_timeout() {
+        let buckets = duration_buckets(Duration::from_secs(30));
+        assert_eq!(buckets.first(), Some(&0.05));
+        assert_eq!(buckets.last(), Some(&51.2));
+        assert!(buckets[buckets.len() - 2] < 30.0);
+        assert_eq!(duration_buckets(Duration::from_millis(50)), [0.05]);
+        assert_eq!(
+            duration_buckets(Duration::from_secs(120)).last(),
+            Some(&204.8)
+        );
     }
 
     #[test]

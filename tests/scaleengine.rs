@@ -4,10 +4,13 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read as _;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use common::*;
-use video_usage_exporter::simulator::scaleengine::Row;
+use video_usage_exporter::clock::ManualClock;
+use video_usage_exporter::simulator::scaleengine::{Fault, Row};
+use video_usage_exporter::simulator::{wowza, Simulator};
 
 /// 2,600 URLs with `/`, non-ASCII, quotes and values above 2^32, plus
 /// duplicate rows spread across pages.
@@ -268,7 +271,10 @@ async fn wrong_secret_is_reported_without_leaking_it() {
     assert!(!text.contains("scaleengine_video_bytes{"));
     assert!(!text.contains("wrong-secret-value") && !text.contains(KEY));
     let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
-    assert_eq!(err.to_string(), "API returned failure: Invalid signature");
+    assert_eq!(
+        err.to_string(),
+        "API refused the credentials: Invalid signature (check the account's keys and secret)"
+    );
     let landing = get(exporter.addr, "/", &[]).await.text().await.unwrap();
     assert!(
         landing.contains("down")
@@ -295,36 +301,42 @@ async fn concurrent_scrapes_never_fetch_a_page_twice() {
     assert_eq!(calls.len(), 6, "{calls:?}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn stale_data_is_refreshed_once_however_many_scrape_at_once() {
-    let sim = start_scaleengine(account(vec![app(
-        1,
-        "a",
-        vec![Row::new("x", 1, 1)],
-        vec![],
-    )]))
-    .await;
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let sim = Simulator::start_with_clock(
+        account(vec![app(1, "a", vec![Row::new("x", 1, 1)], vec![])]),
+        wowza::demo_account(),
+        clock.clone(),
+    )
+    .await
+    .unwrap();
     let yaml = scaleengine_config(
         &sim,
-        "    apps: [a]\n    periods: [month]\n    refresh_interval: 1s\n",
+        "    apps: [a]\n    periods: [month]\n    refresh_interval: 1m\n",
     );
-    let exporter = start_exporter(&yaml).await;
+    let exporter = start_exporter_with_clock(&yaml, clock.clone()).await;
     scrape(exporter.addr).await;
     assert_eq!(sim.scaleengine.calls().len(), 1);
-    // Let the entry expire, then have 40 scrapers find it stale at once.
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Within the interval every scrape is served from memory.
+    clock.advance(Duration::from_secs(59));
+    scrape(exporter.addr).await;
+    assert_eq!(sim.scaleengine.calls().len(), 1);
+    // Past it, 40 scrapers find the data stale at once: one fetch.
+    clock.advance(Duration::from_secs(2));
     let scrapes: Vec<_> = (0..40)
         .map(|_| tokio::spawn(scrape(exporter.addr)))
         .collect();
     for s in scrapes {
         s.await.unwrap();
     }
-    eventually(Duration::from_secs(5), || async {
+    eventually(Duration::from_secs(10), || async {
         sim.scaleengine.calls().len() >= 2
     })
     .await;
-    // Give any stray duplicate refresh time to show up before counting.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Refreshes queued behind that fetch find the data fresh; the clock
+    // does not move, so nothing can make another call.
+    scrape(exporter.addr).await;
     assert_eq!(sim.scaleengine.calls().len(), 2);
     let text = scrape(exporter.addr).await;
     assert!(text.contains("video_usage_exporter_cache_requests_total{result=\"hit\"}"));
@@ -395,4 +407,214 @@ async fn gzip_and_openmetrics_are_negotiated() {
     assert_eq!(get(exporter.addr, "/-/healthy", &[]).await.status(), 200);
     assert_eq!(get(exporter.addr, "/-/ready", &[]).await.status(), 200);
     assert_eq!(get(exporter.addr, "/nope", &[]).await.status(), 404);
+}
+
+/// A simulator and exporter on one manual clock, the exporter ready.
+async fn on_manual_clock(
+    account: video_usage_exporter::simulator::scaleengine::Account,
+    extra: &str,
+) -> (Arc<ManualClock>, Simulator, Exporter) {
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let sim = Simulator::start_with_clock(account, wowza::demo_account(), clock.clone())
+        .await
+        .unwrap();
+    let exporter = start_exporter_with_clock(&scaleengine_config(&sim, extra), clock.clone()).await;
+    (clock, sim, exporter)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn each_retry_is_signed_anew_so_a_long_wait_leaves_no_stale_timestamp() {
+    let (clock, sim, exporter) = on_manual_clock(
+        account(vec![app(1, "a", vec![Row::new("x", 7, 1)], vec![])]),
+        "    apps: [a]\n    periods: [month]\n",
+    )
+    .await;
+    sim.scaleengine.inject(
+        Fault::Http {
+            status: 503,
+            retry_after: Some(1),
+        },
+        1,
+    );
+    let before = sim.scaleengine.timestamps().len();
+    let refresher = exporter.state.refresher.clone();
+    let fetch = tokio::spawn(async move { refresher.refresh_now(0).await });
+    // The first attempt is refused; while the client waits out Retry-After,
+    // more time passes than the API's timestamp window (300 s) allows.
+    eventually(Duration::from_secs(10), || async {
+        sim.scaleengine.timestamps().len() > before
+    })
+    .await;
+    clock.advance(Duration::from_secs(400));
+    fetch
+        .await
+        .unwrap()
+        .expect("the retry carries a fresh timestamp");
+    let stamps = sim.scaleengine.timestamps();
+    let (refused, retried) = (stamps[before], stamps[before + 1]);
+    assert!(retried >= refused + 400, "{refused} then {retried}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn refused_credentials_wait_a_full_interval_not_seconds() {
+    let sim_account = account(vec![app(1, "a", vec![Row::new("x", 1, 1)], vec![])]);
+    let clock = Arc::new(ManualClock::new(SystemTime::now()));
+    let sim = Simulator::start_with_clock(sim_account, wowza::demo_account(), clock.clone())
+        .await
+        .unwrap();
+    let yaml = scaleengine_config(&sim, "    apps: [a]\n    periods: [month]\n")
+        .replace(SECRET, "wrong-secret-value");
+    let exporter = start_exporter_with_clock(&yaml, clock.clone()).await;
+    let attempts = sim.scaleengine.timestamps().len();
+    assert_eq!(attempts, 1, "HTTP 200 with status failure is not retried");
+    // A generic failure would be retried after 10 s; bad credentials wait
+    // the refresh interval (5m).
+    clock.advance(Duration::from_secs(60));
+    scrape(exporter.addr).await;
+    scrape(exporter.addr).await;
+    assert_eq!(sim.scaleengine.timestamps().len(), attempts);
+    clock.advance(Duration::from_secs(250));
+    eventually(Duration::from_secs(10), || async {
+        scrape(exporter.addr).await;
+        sim.scaleengine.timestamps().len() > attempts
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn inconsistent_pages_restart_once_then_fail_without_double_counting() {
+    let rows: Vec<Row> = (0..2500)
+        .map(|i| Row::new(format!("v/{i}"), 1000 + i, 1))
+        .collect();
+    let total: u64 = rows.iter().map(|r| r.bytes).sum();
+    let (_clock, sim, exporter) = on_manual_clock(
+        account(vec![app(1, "a", rows, vec![])]),
+        "    apps: [a]\n    periods: [month]\n",
+    )
+    .await;
+    let app_bytes = "scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"a\"}";
+    for fault in [Fault::CountChange, Fault::RepeatPage] {
+        // Once: the fetch starts over and the totals are exact.
+        sim.scaleengine.inject(fault, 1);
+        let calls = sim.scaleengine.calls().len();
+        exporter.state.refresher.refresh_now(0).await.unwrap();
+        let pages: Vec<u64> = sim.scaleengine.calls()[calls..]
+            .iter()
+            .map(|c| c.offset)
+            .collect();
+        assert_eq!(pages, [0, 1000, 0, 1000, 2000], "{fault:?}");
+        let text = scrape(exporter.addr).await;
+        assert_eq!(
+            samples(&text, app_bytes).get(app_bytes),
+            Some(&total.to_string())
+        );
+        // Twice: an error, and the last good data stays, not a mix.
+        sim.scaleengine.inject(fault, 2);
+        let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
+        assert!(err.to_string().contains("inconsistent twice"), "{err}");
+        let text = scrape(exporter.addr).await;
+        assert_eq!(
+            samples(&text, app_bytes).get(app_bytes),
+            Some(&total.to_string())
+        );
+        assert!(text.contains("video_usage_exporter_up{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 0\n"));
+        exporter.state.refresher.refresh_now(0).await.unwrap();
+    }
+}
+
+/// Log lines written while a test runs on the current thread.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Whether every `signature` in `text` is followed by `<redacted>`.
+fn signatures_redacted(text: &str) -> bool {
+    text.match_indices("signature").all(|(at, key)| {
+        text[at + key.len()..]
+            .trim_start_matches(['"', ':', '=', ' ', '\\'])
+            .starts_with("<redacted>")
+    })
+}
+
+// Current-thread runtime: the log capture below sees every task's events.
+#[tokio::test]
+async fn an_upstream_echoing_the_request_leaks_no_secret_anywhere() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let sim = start_scaleengine(account(vec![app(
+        1,
+        "a",
+        vec![Row::new("x", 1, 1)],
+        vec![],
+    )]))
+    .await;
+    // Every attempt (4 per fetch) answers 500 with the signed request.
+    sim.scaleengine.inject(
+        Fault::Http {
+            status: 500,
+            retry_after: Some(0),
+        },
+        8,
+    );
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        "    apps: [a]\n    periods: [month]\n",
+    ))
+    .await;
+    let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
+    let metrics = scrape(exporter.addr).await;
+    let landing = get(exporter.addr, "/", &[]).await.text().await.unwrap();
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(err.to_string().contains("request was json="), "{err}");
+    assert!(logs.contains("request was json="), "the failure was logged");
+    for (place, text) in [
+        ("error", err.to_string()),
+        ("logs", logs),
+        ("metrics", metrics),
+        ("landing page", landing),
+    ] {
+        assert!(!text.contains(KEY), "{place} leaks the api key:\n{text}");
+        assert!(!text.contains(SECRET), "{place} leaks the secret");
+        assert!(
+            signatures_redacted(&text),
+            "{place} leaks a signature:\n{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn byte_counts_above_2_pow_53_pass_through_exactly() {
+    let huge = (1u64 << 60) + 3;
+    let sim = start_scaleengine(account(vec![app(
+        1,
+        "a",
+        vec![Row::new("big", huge, (1 << 53) + 1), Row::new("big", 2, 0)],
+        vec![],
+    )]))
+    .await;
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        "    apps: [a]\n    periods: [month]\n",
+    ))
+    .await;
+    let text = scrape(exporter.addr).await;
+    let s = series("scaleengine_video_bytes", "a", "big", "month");
+    assert!(text.contains(&format!("{s} {}\n", huge + 2)), "{text}");
+    let r = series("scaleengine_video_requests", "a", "big", "month");
+    assert!(text.contains(&format!("{r} {}\n", (1u64 << 53) + 1)));
 }

@@ -72,10 +72,12 @@ impl Upstream {
     }
 
     /// Sends the request `build` makes (again on each retry) and returns the
-    /// body of a 2xx answer.
+    /// body of a 2xx answer. Errors, logged or returned, have `secrets` (and
+    /// any request signature) removed: an API may echo the request.
     pub async fn send(
         &self,
         call: &CallLabels,
+        secrets: &[&str],
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Vec<u8>, ProviderError> {
         let mut attempt = 1;
@@ -85,7 +87,7 @@ impl Upstream {
             let retry_after = match outcome {
                 Err(err) => {
                     self.observer.observe(call, "error", started.elapsed());
-                    let err = ProviderError::Http(err.without_url().to_string());
+                    let err = ProviderError::Http(err.without_url().to_string()).redact(secrets);
                     if attempt >= self.limits.max_attempts {
                         return Err(err);
                     }
@@ -98,11 +100,11 @@ impl Upstream {
                     let body = read_limited(response, self.limits.max_body_bytes).await;
                     self.observer
                         .observe(call, status.as_str(), started.elapsed());
-                    let (retry_after, body) = body?;
+                    let (retry_after, body) = body.map_err(|e| e.redact(secrets))?;
                     if status.is_success() {
                         return Ok(body);
                     }
-                    let err = status_error(status, &body, retry_after);
+                    let err = status_error(status, &body, retry_after).redact(secrets);
                     let retryable =
                         status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error();
                     // A wait longer than we would sleep inside one fetch is

@@ -18,6 +18,41 @@ use crate::config::Config;
 use scaleengine::ScaleEngineSim;
 use wowza::WowzaSim;
 
+/// A share of usage that has accrued, as an exact fraction: values above
+/// 2^53 pass through unchanged (no `f64` on the way).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Share {
+    passed: u128,
+    length: u128,
+}
+
+impl Share {
+    pub(crate) const WHOLE: Share = Share {
+        passed: 1,
+        length: 1,
+    };
+
+    /// `passed` out of `length` (more than whole when `passed` is longer).
+    pub(crate) fn of(passed: std::time::Duration, length: std::time::Duration) -> Share {
+        Share {
+            passed: passed.as_millis(),
+            length: length.as_millis().max(1),
+        }
+    }
+
+    pub(crate) fn at_most_whole(self) -> Share {
+        if self.passed >= self.length {
+            Share::WHOLE
+        } else {
+            self
+        }
+    }
+
+    pub(crate) fn apply(self, value: u64) -> u64 {
+        u64::try_from(u128::from(value) * self.passed / self.length).unwrap_or(u64::MAX)
+    }
+}
+
 /// The running fakes.
 pub struct Simulator {
     pub addr: SocketAddr,

@@ -13,11 +13,14 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use serde_json::{json, Map, Value};
 
+use super::Share;
 use crate::clock::Clock;
 use crate::providers::scaleengine::sign;
 
@@ -85,6 +88,26 @@ pub struct ScaleEngineSim {
     clock: Arc<dyn Clock>,
     calls: Mutex<Vec<Call>>,
     failure: Mutex<Option<String>>,
+    /// Faults still to inject, and how many more times each.
+    faults: Mutex<Vec<(Fault, u32)>>,
+    /// The signed `timestamp` of every request received, faulted or not.
+    timestamps: Mutex<Vec<u64>>,
+}
+
+/// Misbehaviour on demand, for the tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer a request with this HTTP status, the request echoed in the
+    /// body (as some servers do), and `Retry-After` when given.
+    Http {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    /// On a page after the first, report a `count` one higher: rows were
+    /// added while paging.
+    CountChange,
+    /// Serve the page before again instead of the one asked for.
+    RepeatPage,
 }
 
 impl ScaleEngineSim {
@@ -94,6 +117,8 @@ impl ScaleEngineSim {
             clock,
             calls: Mutex::new(Vec::new()),
             failure: Mutex::new(None),
+            faults: Mutex::new(Vec::new()),
+            timestamps: Mutex::new(Vec::new()),
         })
     }
 
@@ -109,6 +134,28 @@ impl ScaleEngineSim {
         self.calls.lock().expect("calls lock").clone()
     }
 
+    /// The `timestamp` field of every request received so far, in order.
+    pub fn timestamps(&self) -> Vec<u64> {
+        self.timestamps.lock().expect("timestamps lock").clone()
+    }
+
+    /// Injects `fault` into the next `times` requests it applies to (HTTP
+    /// faults: any request; page faults: pages after the first).
+    pub fn inject(&self, fault: Fault, times: u32) {
+        self.faults
+            .lock()
+            .expect("faults lock")
+            .push((fault, times));
+    }
+
+    /// Takes one injection of a fault that `applies`, if any is left.
+    fn take_fault(&self, applies: impl Fn(&Fault) -> bool) -> Option<Fault> {
+        let mut faults = self.faults.lock().expect("faults lock");
+        let (fault, left) = faults.iter_mut().find(|(f, n)| *n > 0 && applies(f))?;
+        *left -= 1;
+        Some(*fault)
+    }
+
     /// From now on, answer every request with this failure message (or not).
     pub fn set_failure(&self, message: Option<&str>) {
         *self.failure.lock().expect("failure lock") = message.map(str::to_string);
@@ -116,9 +163,9 @@ impl ScaleEngineSim {
 
     /// The share of the period (`year`, `month`, optional `day`) that has
     /// passed, for accrual.
-    fn factor(&self, year: u64, month: u64, day: Option<u64>) -> f64 {
+    fn factor(&self, year: u64, month: u64, day: Option<u64>) -> Share {
         if !self.account.accrual {
-            return 1.0;
+            return Share::WHOLE;
         }
         let date = |y: u64, m: u64, d: u64| {
             let month = u8::try_from(m)
@@ -144,12 +191,12 @@ impl ScaleEngineSim {
             }),
         };
         let Some((start, end)) = bounds else {
-            return 0.0;
+            return Share::of(Duration::ZERO, Duration::from_secs(1));
         };
         let now = self.clock.now();
         let passed = now.duration_since(start).unwrap_or_default();
         let length = end.duration_since(start).unwrap_or_default();
-        (passed.as_secs_f64() / length.as_secs_f64()).min(1.0)
+        Share::of(passed, length).at_most_whole()
     }
 
     fn answer(&self, request: Map<String, Value>) -> Result<Value, String> {
@@ -215,7 +262,7 @@ impl ScaleEngineSim {
         };
         let day = request.get("day").and_then(Value::as_u64);
         let factor = self.factor(year, month, day);
-        let scale = |value: u64| (value as f64 * factor) as u64;
+        let scale = |value: u64| factor.apply(value);
         let offset = request.get("offset").and_then(Value::as_u64).unwrap_or(0);
         let limit = request
             .get("limit")
@@ -236,9 +283,18 @@ impl ScaleEngineSim {
                     .is_none_or(|us| us.contains(&r.video_url.as_str()))
             })
             .collect();
+        let mut count = rows.len();
+        let mut start = offset;
+        if offset > 0 {
+            match self.take_fault(|f| matches!(f, Fault::CountChange | Fault::RepeatPage)) {
+                Some(Fault::CountChange) => count += 1,
+                Some(Fault::RepeatPage) => start = offset.saturating_sub(limit),
+                _ => {}
+            }
+        }
         let page: Vec<Value> = rows
             .iter()
-            .skip(offset as usize)
+            .skip(start as usize)
             .take(limit as usize)
             .map(|r| {
                 json!({
@@ -251,7 +307,7 @@ impl ScaleEngineSim {
         Ok(json!({
             "status": "success",
             "usage": page,
-            "count": rows.len(),
+            "count": count,
             "message": "Found Video Usage",
             "handle_time": "0.0010 seconds",
         }))
@@ -286,6 +342,35 @@ async fn handle(
             serde_json::from_str::<Map<String, Value>>(text)
                 .map_err(|e| format!("Invalid JSON: {e}"))
         });
+    if let Some(timestamp) = request
+        .as_ref()
+        .ok()
+        .and_then(|r| r.get("timestamp"))
+        .and_then(Value::as_u64)
+    {
+        sim.timestamps
+            .lock()
+            .expect("timestamps lock")
+            .push(timestamp);
+    }
+    if let Some(Fault::Http {
+        status,
+        retry_after,
+    }) = sim.take_fault(|f| matches!(f, Fault::Http { .. }))
+    {
+        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let echo = format!(
+            "error; request was json={}",
+            form.get("json").map_or("", String::as_str)
+        );
+        let mut response = (status, echo).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(secs));
+        }
+        return response;
+    }
     let answer = request.and_then(|r| sim.answer(r));
     match answer {
         Ok(value) => Json(value).into_response(),

@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use time::macros::format_description;
 use time::PrimitiveDateTime;
 
+use super::Share;
 use crate::clock::Clock;
 
 /// Where the fake serves the API; `api_url` is this below the simulator.
@@ -203,9 +204,9 @@ impl WowzaSim {
 
     /// The share of a 30-day month's usage that `from`..`to` has accrued
     /// by now (1 when accrual is off).
-    fn factor(&self, query: &HashMap<String, String>) -> f64 {
+    fn factor(&self, query: &HashMap<String, String>) -> Share {
         if !self.account.accrual {
-            return 1.0;
+            return Share::WHOLE;
         }
         let parse = |name: &str| {
             let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
@@ -216,10 +217,10 @@ impl WowzaSim {
         };
         let now = self.clock.now();
         let (Some(from), Some(to)) = (parse("from"), parse("to")) else {
-            return 1.0;
+            return Share::WHOLE;
         };
         let span = to.min(now).duration_since(from).unwrap_or_default();
-        span.as_secs_f64() / Duration::from_secs(30 * 86_400).as_secs_f64()
+        Share::of(span, Duration::from_secs(30 * 86_400))
     }
 
     /// Rows of the transcoder queries matching `billing_mode` and
@@ -240,12 +241,12 @@ impl WowzaSim {
     }
 }
 
-/// Multiplies every usage number in `value` by `factor`.
-fn grow(value: &mut Value, key: Option<&str>, factor: f64) {
+/// Multiplies every usage number in `value` by `factor`, exactly.
+fn grow(value: &mut Value, key: Option<&str>, factor: Share) {
     match value {
         Value::Number(n) if key.is_some_and(|k| GROWING.contains(&k)) => {
             if let Some(i) = n.as_u64() {
-                *value = json!((i as f64 * factor) as u64);
+                *value = json!(factor.apply(i));
             }
         }
         Value::Array(items) => items.iter_mut().for_each(|v| grow(v, key, factor)),

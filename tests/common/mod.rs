@@ -27,7 +27,9 @@ pub async fn start_exporter(yaml: &str) -> Exporter {
     start_exporter_with_clock(yaml, Arc::new(SystemClock)).await
 }
 
-/// Like [`start_exporter`], reading time from `clock`.
+/// Like [`start_exporter`], reading time from `clock`. Returns once every
+/// endpoint's first fetch has finished (succeeded or failed), so that
+/// tests never depend on the first-scrape wait.
 pub async fn start_exporter_with_clock(yaml: &str, clock: Arc<dyn Clock>) -> Exporter {
     let config = Config::parse(yaml, "test.yml").expect("test config is valid");
     let state = video_usage_exporter::assemble(&config, "/metrics", clock).unwrap();
@@ -39,6 +41,12 @@ pub async fn start_exporter_with_clock(yaml: &str, clock: Arc<dyn Clock>) -> Exp
         state.clone(),
         std::future::pending(),
     ));
+    let ready = state.clone();
+    eventually(Duration::from_secs(60), || {
+        let ready = ready.clone();
+        async move { ready.refresher.ready() }
+    })
+    .await;
     Exporter { addr, state }
 }
 

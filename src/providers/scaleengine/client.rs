@@ -13,7 +13,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::config::{AppRef, CdnField, ScaleEngineAccount};
-use super::model::{self, App, UsagePage};
+use super::model::{self, App, UsagePage, UsageRow};
 use super::sign::signed_json;
 use crate::clock::Clock;
 use crate::providers::http::{CallLabels, Upstream};
@@ -126,54 +126,106 @@ impl Client {
         request
     }
 
+    /// POSTs the request `make` builds for a timestamp, signed anew for
+    /// each attempt (a retry after a long `Retry-After` must not carry a
+    /// stale timestamp). Errors are stripped of the account's secrets, as
+    /// callers must do for the errors of parsing the body.
     async fn post(
         &self,
         call: &CallLabels,
-        request: Map<String, Value>,
+        make: impl Fn(u64) -> Map<String, Value>,
     ) -> Result<Vec<u8>, ProviderError> {
-        let body = signed_json(request, self.account.api_secret.expose());
+        let secret = self.account.api_secret.expose();
         let url = self.account.api_url.as_str();
         self.upstream
-            .send(call, |client| {
+            .send(call, &self.secrets(), |client| {
+                let body = signed_json(make(self.timestamp()), secret);
                 client.post(url).form(&[("json", body.as_str())])
             })
             .await
     }
 
+    fn secrets(&self) -> [&str; 2] {
+        [
+            self.account.api_key.expose(),
+            self.account.api_secret.expose(),
+        ]
+    }
+
+    /// `err` without the account's key and secret, or a signature.
+    fn redact(&self, err: ProviderError) -> ProviderError {
+        err.redact(&self.secrets())
+    }
+
     /// Every app of the account, via `video.getapps`.
     pub async fn apps(&self) -> Result<Vec<AppRef>, ProviderError> {
         let body = self
-            .post(
-                &self.apps_call,
-                self.base_request("video.getapps", self.timestamp()),
-            )
-            .await?;
-        let apps = model::parse_apps(&body)?;
-        Ok(apps
-            .into_iter()
-            .map(|App { id, name }| match (name, id) {
-                (Some(name), _) => AppRef::Name(name),
-                (None, Some(id)) => AppRef::Id(id),
-                (None, None) => unreachable!("parse_apps rejects apps without name and id"),
+            .post(&self.apps_call, |timestamp| {
+                self.base_request("video.getapps", timestamp)
             })
-            .collect())
+            .await?;
+        let apps = model::parse_apps(&body).map_err(|e| self.redact(e))?;
+        Ok(distinct_apps(apps))
     }
 
     /// All usage rows of one app and period, duplicate URLs summed.
+    ///
+    /// Pages are trusted only while they are consistent: when `count`
+    /// changes between pages, or a page repeats the one before, the data
+    /// moved under us, so the fetch starts over once; a second
+    /// inconsistency is an error. Rows are never counted twice.
     pub async fn usage(
         &self,
         app: &AppRef,
         date: Date,
     ) -> Result<BTreeMap<String, Usage>, ProviderError> {
+        match self.usage_pages(app, date).await? {
+            Pages::Complete(totals) => Ok(totals),
+            Pages::Inconsistent(why) => {
+                tracing::debug!(account = %self.account.account, app = %app, reason = %why,
+                    "video.usage pages were inconsistent; fetching again from the start");
+                match self.usage_pages(app, date).await? {
+                    Pages::Complete(totals) => Ok(totals),
+                    Pages::Inconsistent(again) => Err(ProviderError::Pagination(format!(
+                        "app {app}: pages inconsistent twice ({why}; then {again})"
+                    ))),
+                }
+            }
+        }
+    }
+
+    async fn usage_pages(&self, app: &AppRef, date: Date) -> Result<Pages, ProviderError> {
         let mut totals: BTreeMap<String, Usage> = BTreeMap::new();
         let mut offset = 0u64;
+        let mut first_count = None;
+        let mut previous: Vec<UsageRow> = Vec::new();
         for _ in 0..self.account.max_pages {
-            let request = self.usage_request(app, date, self.timestamp(), offset);
-            let page = UsagePage::parse(&self.post(&self.usage_call, request).await?)?;
+            let body = self
+                .post(&self.usage_call, |timestamp| {
+                    self.usage_request(app, date, timestamp, offset)
+                })
+                .await?;
+            let page = UsagePage::parse(&body).map_err(|e| self.redact(e))?;
+            match (first_count, page.count) {
+                (None, count) => first_count = Some(count),
+                (Some(first), count) if first != count => {
+                    return Ok(Pages::Inconsistent(format!(
+                        "`count` changed from {} to {} at offset {offset}",
+                        show(first),
+                        show(count)
+                    )))
+                }
+                _ => {}
+            }
+            if offset > 0 && !page.usage.is_empty() && page.usage == previous {
+                return Ok(Pages::Inconsistent(format!(
+                    "the page at offset {offset} repeats the one before"
+                )));
+            }
             let rows = page.usage.len() as u64;
-            for row in page.usage {
+            for row in &page.usage {
                 totals
-                    .entry(row.video_url)
+                    .entry(row.video_url.clone())
                     .or_default()
                     .add(row.bytes_total, row.requests_total)?;
             }
@@ -189,14 +241,49 @@ impl Client {
                 None => rows < u64::from(self.account.page_size),
             };
             if done {
-                return Ok(totals);
+                return Ok(Pages::Complete(totals));
             }
+            previous = page.usage;
         }
         Err(ProviderError::Pagination(format!(
             "app {app}: more than max_pages ({}) pages of {} rows",
             self.account.max_pages, self.account.page_size
         )))
     }
+}
+
+/// The outcome of one pass over the pages.
+enum Pages {
+    Complete(BTreeMap<String, Usage>),
+    /// The pages contradicted each other; why.
+    Inconsistent(String),
+}
+
+fn show(count: Option<u64>) -> String {
+    count.map_or_else(|| "absent".into(), |c| c.to_string())
+}
+
+/// Apps as references, each once: a repeated name, or an id listed on its
+/// own next to the same app by name, is queried once (by name).
+fn distinct_apps(apps: Vec<App>) -> Vec<AppRef> {
+    let named_ids: Vec<u64> = apps
+        .iter()
+        .filter(|a| a.name.is_some())
+        .filter_map(|a| a.id)
+        .collect();
+    let mut distinct: Vec<AppRef> = Vec::with_capacity(apps.len());
+    for App { id, name } in apps {
+        let app = match (name, id) {
+            (Some(name), _) => AppRef::Name(name),
+            (None, Some(id)) if named_ids.contains(&id) => continue,
+            (None, Some(id)) => AppRef::Id(id),
+            (None, None) => unreachable!("parse_apps rejects apps without name and id"),
+        };
+        if !distinct.contains(&app) {
+            distinct.push(app);
+        }
+    }
+    distinct
 }
 
 #[cfg(test)]
@@ -277,6 +364,30 @@ page_size: 500
         assert_eq!(
             signed_json(request, c.account.api_secret.expose()),
             v["json"].as_str().unwrap()
+        );
+    }
+
+    #[test]
+    fn listed_apps_are_queried_once_each() {
+        let app = |id: Option<u64>, name: Option<&str>| App {
+            id,
+            name: name.map(str::to_string),
+        };
+        let apps = distinct_apps(vec![
+            app(Some(1), Some("live")),
+            app(None, Some("live")),
+            app(Some(1), None),
+            app(Some(2), None),
+            app(Some(2), None),
+            app(Some(3), Some("vod")),
+        ]);
+        assert_eq!(
+            apps,
+            [
+                AppRef::Name("live".into()),
+                AppRef::Id(2),
+                AppRef::Name("vod".into())
+            ]
         );
     }
 

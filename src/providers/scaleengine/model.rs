@@ -24,17 +24,41 @@ struct Envelope {
     message: Option<Value>,
 }
 
-/// Checks `status` and returns an error carrying the API's message on failure.
+/// Words in a failure message that mean the credentials (key, secret,
+/// signature, or the signed timestamp) were refused. ScaleEngine answers
+/// those with HTTP 200 and `status: failure`; retrying cannot help.
+const AUTH_WORDS: [&str; 9] = [
+    "api key",
+    "api_key",
+    "apikey",
+    "signature",
+    "auth",
+    "credential",
+    "permission",
+    "denied",
+    "timestamp",
+];
+
+/// Checks `status` and returns an error carrying the API's message on
+/// failure: an auth error when the message is about credentials.
 pub fn check_status(body: &[u8]) -> Result<(), ProviderError> {
     let envelope: Envelope = serde_json::from_slice(body)
         .map_err(|e| ProviderError::Decode(format!("not a JSON object: {e}")))?;
     match envelope.status.as_deref() {
         Some("success") => Ok(()),
-        Some(_) => Err(ProviderError::Api(match envelope.message {
-            Some(Value::String(s)) => s,
-            Some(other) => other.to_string(),
-            None => "no message".into(),
-        })),
+        Some(_) => {
+            let message = match envelope.message {
+                Some(Value::String(s)) => s,
+                Some(other) => other.to_string(),
+                None => "no message".into(),
+            };
+            let lower = message.to_lowercase();
+            if AUTH_WORDS.iter().any(|w| lower.contains(w)) {
+                Err(ProviderError::ApiAuth(message))
+            } else {
+                Err(ProviderError::Api(message))
+            }
+        }
         None => Err(ProviderError::Decode("no `status` field".into())),
     }
 }
@@ -49,7 +73,7 @@ pub struct UsagePage {
     pub count: Option<u64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Deserialize)]
 pub struct UsageRow {
     /// A stream named by digits may come as a JSON number.
     #[serde(deserialize_with = "text")]
@@ -212,7 +236,10 @@ mod tests {
     fn failure_status_carries_the_api_message() {
         let err =
             UsagePage::parse(br#"{"status":"failure","message":"Invalid signature"}"#).unwrap_err();
-        assert!(matches!(&err, ProviderError::Api(m) if m == "Invalid signature"));
+        assert!(matches!(&err, ProviderError::ApiAuth(m) if m == "Invalid signature"));
+        assert!(err.is_auth());
+        let maintenance = check_status(br#"{"status":"failure","message":"Maintenance window"}"#);
+        assert!(matches!(&maintenance, Err(ProviderError::Api(m)) if m == "Maintenance window"));
     }
 
     #[test]

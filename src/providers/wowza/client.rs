@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 
 use super::config::{WowzaAccount, WowzaAuth};
 use crate::providers::http::{CallLabels, Upstream};
-use crate::providers::ProviderError;
+use crate::providers::{url_encode, ProviderError};
 
 pub struct Client {
     account: Arc<WowzaAccount>,
@@ -57,7 +57,7 @@ impl Client {
             endpoint: resource.to_string(),
         };
         self.upstream
-            .send(&call, |client| {
+            .send(&call, &self.secrets(), |client| {
                 let request = client.get(url.clone()).header(ACCEPT, "application/json");
                 match &self.account.auth {
                     WowzaAuth::Keys {
@@ -72,6 +72,21 @@ impl Client {
             .await
             .map_err(readable)
     }
+
+    fn secrets(&self) -> Vec<&str> {
+        match &self.account.auth {
+            WowzaAuth::Keys {
+                api_key,
+                access_key,
+            } => vec![api_key.expose(), access_key.expose()],
+            WowzaAuth::Token(token) => vec![token.expose()],
+        }
+    }
+
+    /// `err` without the account's credentials.
+    pub fn redact(&self, err: ProviderError) -> ProviderError {
+        err.redact(&self.secrets())
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS`
@@ -85,25 +100,11 @@ pub fn format_time(t: OffsetDateTime) -> String {
 /// Percent-encodes names and values; only RFC 3986 unreserved characters
 /// stay as they are.
 fn encode_query(pairs: &[(&str, &str)]) -> String {
-    fn encode(out: &mut String, text: &str) {
-        for b in text.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(b as char);
-            } else {
-                out.push_str(&format!("%{b:02X}"));
-            }
-        }
-    }
-    let mut out = String::new();
-    for (i, (name, value)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        encode(&mut out, name);
-        out.push('=');
-        encode(&mut out, value);
-    }
-    out
+    pairs
+        .iter()
+        .map(|(name, value)| format!("{}={}", url_encode(name), url_encode(value)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Wowza errors come as `{"meta": {"code": ..., "message": ...}}`; show

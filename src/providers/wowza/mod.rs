@@ -533,7 +533,10 @@ impl Endpoint for ResourceEndpoint {
 
     fn fetch(&self, bounds: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
         Box::pin(async move {
-            let result = self.fetch_resource(bounds).await;
+            let result = self
+                .fetch_resource(bounds)
+                .await
+                .map_err(|e| self.client.redact(e));
             if result.is_err() && self.resource == Resource::StreamTargetNetwork {
                 // Viewer data waiting for a first list need not wait longer.
                 self.targets.send_if_modified(|t| {
