@@ -256,4 +256,31 @@ mod tests {
         assert_eq!(Period::Rolling(Duration::from_secs(90 * 60)).label(), "90m");
         assert_eq!(Period::Rolling(Duration::from_secs(45)).label(), "45s");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn bounds_tile_time_without_gaps(secs in 0i64..8_000_000_000, billing_day in 1u8..=28) {
+            let now = OffsetDateTime::from_unix_timestamp(secs).unwrap();
+            let month = Period::Month.bounds(now.into(), billing_day);
+            proptest::prop_assert!(month.start <= now && now < month.end);
+            proptest::prop_assert_eq!(month.start.day(), billing_day);
+            proptest::prop_assert_eq!(month.start.time(), Time::MIDNIGHT);
+            let length = (month.end - month.start).whole_days();
+            proptest::prop_assert!((28..=31).contains(&length), "{} days", length);
+            proptest::prop_assert_eq!(month.valid_until, Some(month.end));
+            // The month before ends where this one starts.
+            let before = Period::Month.bounds((month.start - time::Duration::SECOND).into(), billing_day);
+            proptest::prop_assert_eq!(before.end, month.start);
+            let previous = Period::PreviousMonth.bounds(now.into(), billing_day);
+            proptest::prop_assert_eq!((previous.start, previous.end), (before.start, before.end));
+            proptest::prop_assert_eq!(previous.to, month.start - time::Duration::SECOND);
+            proptest::prop_assert_eq!(previous.valid_until, Some(month.end));
+            let day = Period::Day.bounds(now.into(), billing_day);
+            proptest::prop_assert!(day.start <= now && now < day.end);
+            proptest::prop_assert_eq!(day.end - day.start, time::Duration::DAY);
+            let yesterday = Period::PreviousDay.bounds(now.into(), billing_day);
+            proptest::prop_assert_eq!(yesterday.end, day.start);
+            proptest::prop_assert_eq!(yesterday.valid_until, Some(day.end));
+        }
+    }
 }

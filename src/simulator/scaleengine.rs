@@ -8,7 +8,9 @@
 //! given, duplicates included. Values grow with time when asked, so demo
 //! graphs move.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -69,6 +71,10 @@ pub struct Account {
     /// by the simulator's clock, a closed one the rows as given, a future
     /// one zeros. Off: the rows as given for any period.
     pub accrual: bool,
+    /// A churning library: each new query (a page at offset 0) moves a
+    /// window over an endless list of URLs `slide/<n>` by this many, so
+    /// that many URLs vanish and as many appear; the rows give the values.
+    pub sliding: Option<u64>,
 }
 
 /// One request the fake answered, for tests that count calls.
@@ -92,6 +98,8 @@ pub struct ScaleEngineSim {
     faults: Mutex<Vec<(Fault, u32)>>,
     /// The signed `timestamp` of every request received, faulted or not.
     timestamps: Mutex<Vec<u64>>,
+    /// How far a sliding account's window has moved.
+    generation: AtomicU64,
 }
 
 /// Misbehaviour on demand, for the tests.
@@ -119,6 +127,7 @@ impl ScaleEngineSim {
             failure: Mutex::new(None),
             faults: Mutex::new(Vec::new()),
             timestamps: Mutex::new(Vec::new()),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -132,6 +141,13 @@ impl ScaleEngineSim {
     /// Every request answered so far.
     pub fn calls(&self) -> Vec<Call> {
         self.calls.lock().expect("calls lock").clone()
+    }
+
+    /// Forgets the requests received so far (a long soak would otherwise
+    /// measure this log's growth).
+    pub fn clear_log(&self) {
+        self.calls.lock().expect("calls lock").clear();
+        self.timestamps.lock().expect("timestamps lock").clear();
     }
 
     /// The `timestamp` field of every request received so far, in order.
@@ -276,13 +292,23 @@ impl ScaleEngineSim {
             Some(_) => return Err("Invalid url".into()),
         };
         self.record("video.usage", &app.name, (year, month, day), offset);
-        let rows: Vec<&Row> = if day.is_some() { &app.day } else { &app.month }
-            .iter()
-            .filter(|r| {
-                urls.as_ref()
-                    .is_none_or(|us| us.contains(&r.video_url.as_str()))
-            })
-            .collect();
+        let source = if day.is_some() { &app.day } else { &app.month };
+        // Unfiltered pages are slices: a million rows are not walked per page.
+        let rows: Cow<[Row]> = match &urls {
+            None => Cow::Borrowed(source),
+            Some(us) => Cow::Owned(
+                source
+                    .iter()
+                    .filter(|r| us.contains(&r.video_url.as_str()))
+                    .cloned()
+                    .collect(),
+            ),
+        };
+        let generation = match (self.account.sliding, offset) {
+            (None, _) => 0,
+            (Some(_), 0) => self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+            (Some(_), _) => self.generation.load(Ordering::Relaxed),
+        };
         let mut count = rows.len();
         let mut start = offset;
         if offset > 0 {
@@ -292,13 +318,22 @@ impl ScaleEngineSim {
                 _ => {}
             }
         }
-        let page: Vec<Value> = rows
+        let from = usize::try_from(start).unwrap_or(usize::MAX).min(rows.len());
+        let to = from
+            .saturating_add(usize::try_from(limit).unwrap_or(usize::MAX))
+            .min(rows.len());
+        let page: Vec<Value> = rows[from..to]
             .iter()
-            .skip(start as usize)
-            .take(limit as usize)
-            .map(|r| {
+            .zip(from..)
+            .map(|(r, index)| {
+                let url = match self.account.sliding {
+                    Some(stride) => {
+                        Cow::Owned(format!("slide/{}", generation * stride + index as u64))
+                    }
+                    None => Cow::Borrowed(r.video_url.as_str()),
+                };
                 json!({
-                    "video_url": r.video_url,
+                    "video_url": url,
                     "bytes_total": scale(r.bytes).to_string(),
                     "requests_total": scale(r.requests).to_string(),
                 })
@@ -407,6 +442,7 @@ pub fn huge_account(urls: u64, api_key: &str, api_secret: &str) -> Account {
             day: Vec::new(),
         }],
         accrual: false,
+        sliding: None,
     }
 }
 
@@ -450,5 +486,6 @@ pub fn demo_account() -> Account {
         cdn_id: 158,
         apps,
         accrual: true,
+        sliding: None,
     }
 }

@@ -65,6 +65,7 @@ pub fn account(apps: Vec<App>) -> Account {
         cdn_id: 158,
         apps,
         accrual: false,
+        sliding: None,
     }
 }
 
