@@ -7,7 +7,7 @@
 //! monthly peak storage (per GB-month ÷ 10^9).
 
 use crate::config::{Billing, Config};
-use crate::providers::{GaugeFamily, Snapshot, SnapshotBuilder};
+use crate::exposition::{GaugeFamily, Snapshot, SnapshotBuilder};
 
 macro_rules! families {
     ($($id:ident = $name:literal, $help:literal;)*) => {

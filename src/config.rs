@@ -9,11 +9,13 @@
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
+use crate::exposition::{Cardinality, Filter};
 pub use crate::providers::scaleengine::config::ScaleEngineAccount;
 pub use crate::providers::wowza::config::WowzaAccount;
 
@@ -64,6 +66,28 @@ fn default_previous_refresh() -> Duration {
 
 fn default_settle_time() -> Duration {
     Duration::from_secs(72 * 3600)
+}
+
+/// The shard, of `count`, that serves `provider`/`account`: a stable hash
+/// (the first 8 bytes of SHA-256), the same in every replica and release.
+pub fn shard_of(provider: &str, account: &str, count: u32) -> u32 {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{provider}/{account}"));
+    let head = u64::from_be_bytes(digest[..8].try_into().expect("8 bytes"));
+    u32::try_from(head % u64::from(count.max(1))).expect("less than count")
+}
+
+impl Config {
+    /// Only the accounts of shard `index` of `count` (all of them when
+    /// `count` is 1).
+    pub fn shard(mut self, count: u32, index: u32) -> Config {
+        use crate::providers::{scaleengine, wowza};
+        self.scaleengine
+            .retain(|a| shard_of(scaleengine::PROVIDER, &a.account, count) == index);
+        self.wowza
+            .retain(|a| shard_of(wowza::PROVIDER, &a.account, count) == index);
+        self
+    }
 }
 
 /// One account's quotas and prices, whatever its provider.
@@ -431,6 +455,36 @@ pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     u64::try_from(bytes / scale).map_err(|_| format!("`{text}` is too large"))
 }
 
+/// An account's cardinality keys: `max_series`, `include`, `exclude`,
+/// `aggregate_only` (which is `max_series: 0`).
+pub(crate) fn cardinality(
+    account: &str,
+    max_series: Option<usize>,
+    include: &[EnvString],
+    exclude: &[EnvString],
+    aggregate_only: bool,
+) -> Result<Cardinality, String> {
+    let max_series = match (max_series, aggregate_only) {
+        (Some(_), true) => {
+            return Err(format!(
+                "account `{account}`: set max_series or aggregate_only, not both"
+            ))
+        }
+        (_, true) => Some(0),
+        (max, false) => max,
+    };
+    let patterns = |list: &[EnvString]| list.iter().map(|p| p.0.clone()).collect::<Vec<_>>();
+    let (include, exclude) = (patterns(include), patterns(exclude));
+    let filter = if include.is_empty() && exclude.is_empty() {
+        None
+    } else {
+        let filter = Filter::new(&include, &exclude)
+            .map_err(|e| format!("account `{account}`: include/exclude: {e}"))?;
+        Some(Arc::new(filter))
+    };
+    Ok(Cardinality { max_series, filter })
+}
+
 /// Exactly one of `key` and `key_file`; a file's trailing newline is dropped.
 pub(crate) fn secret_from(
     inline: Option<EnvString>,
@@ -690,6 +744,49 @@ scaleengine:
         assert!(expand_env("${KEY", env).is_err());
         assert!(expand_env("${a-b}", env).is_err());
     }
+
+    #[test]
+    fn shards_partition_the_accounts_exactly() {
+        let mut text = String::from("scaleengine:\n");
+        for i in 0..40 {
+            text += &format!("  - {{account: se-{i}, api_key: k, api_secret: s, cdn_id: 1}}\n");
+        }
+        text += "wowza:\n";
+        for i in 0..40 {
+            text += &format!("  - {{account: w-{i}, api_key: k, access_key: a}}\n");
+        }
+        let config = Config::parse(&text, "cfg.yml").unwrap();
+        let all = |c: &Config| -> Vec<String> {
+            c.scaleengine
+                .iter()
+                .map(|a| format!("scaleengine/{}", a.account))
+                .chain(c.wowza.iter().map(|a| format!("wowza/{}", a.account)))
+                .collect()
+        };
+        for count in 1..=8 {
+            let mut seen: Vec<String> = Vec::new();
+            for index in 0..count {
+                let shard = all(&config.clone().shard(count, index));
+                assert!(count == 1 || shard.len() < 80, "{count}: one shard has all");
+                seen.extend(shard);
+            }
+            seen.sort();
+            let mut every = all(&config);
+            every.sort();
+            assert_eq!(seen, every, "{count} shards: each account exactly once");
+        }
+        // Stable across releases: a change would move accounts between pods.
+        assert_eq!(
+            (0..8)
+                .map(|n| shard_of("wowza", "main", n + 1))
+                .collect::<Vec<_>>(),
+            SHARDS_OF_WOWZA_MAIN
+        );
+    }
+
+    /// `shard_of("wowza", "main", n)` for n = 1..=8, computed independently:
+    /// `int.from_bytes(hashlib.sha256(b"wowza/main").digest()[:8], "big") % n`.
+    const SHARDS_OF_WOWZA_MAIN: [u32; 8] = [0, 0, 0, 0, 2, 0, 0, 4];
 
     #[test]
     fn sizes_are_exact_with_si_and_iec_suffixes() {

@@ -1,19 +1,21 @@
 //! video-usage-exporter: provider usage APIs in, Prometheus gauges out.
 //!
 //! Data flows one way: a provider's [`providers::Endpoint`] fetches a
-//! [`providers::Snapshot`]; the [`refresh::Refresher`] decides when, caches
+//! [`exposition::Snapshot`]; the [`refresh::Refresher`] decides when, caches
 //! and keeps the last good one; [`metrics::Exposition`] renders them; the
 //! [`server`] serves the result.
 
 pub mod billing;
 pub mod clock;
 pub mod config;
+pub mod exposition;
 pub mod metrics;
 pub mod period;
 pub mod providers;
 pub mod refresh;
 pub mod server;
 pub mod simulator;
+pub mod web;
 
 use std::sync::Arc;
 

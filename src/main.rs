@@ -2,8 +2,9 @@
 //! start refreshing, serve. Nothing else lives here.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -15,11 +16,23 @@ use std::sync::Arc;
 
 use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
-use video_usage_exporter::{assemble, server, simulator};
+use video_usage_exporter::server::{self, Limits};
+use video_usage_exporter::web::{Web, WebConfig};
+use video_usage_exporter::{assemble, simulator};
+
+/// `--version`: the same values as `video_usage_exporter_build_info`.
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (revision ",
+    env!("VUE_GIT_REVISION"),
+    ", rustc ",
+    env!("VUE_RUSTC_VERSION"),
+    ")"
+);
 
 #[derive(Parser)]
 #[command(
-    version,
+    version = VERSION,
     about = "Prometheus exporter for video streaming providers' usage APIs"
 )]
 struct Cli {
@@ -32,6 +45,18 @@ struct Cli {
     /// Path under which to expose metrics.
     #[arg(long = "web.telemetry-path", default_value = "/metrics")]
     telemetry_path: String,
+    /// Prometheus exporter-toolkit web config (TLS, basic auth); also
+    /// checked by check-config.
+    #[arg(long = "web.config.file", global = true)]
+    web_config_file: Option<PathBuf>,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long = "web.max-connections", default_value_t = 512,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections: u32,
+    /// Time for a client to complete the TLS handshake or send a request's
+    /// headers; also the longest a keep-alive connection idles.
+    #[arg(long = "web.read-header-timeout", default_value = "10s", value_parser = positive_duration)]
+    read_header_timeout: Duration,
     /// Only log messages with the given severity or above.
     #[arg(long = "log.level", value_enum, default_value = "info")]
     log_level: LogLevel,
@@ -41,6 +66,14 @@ struct Cli {
     /// Run against built-in simulated providers; no account needed.
     #[arg(long)]
     demo: bool,
+    /// Number of replicas sharing one config: each serves the accounts a
+    /// stable hash of provider/account assigns to it.
+    #[arg(long = "shard.count", env = "VUE_SHARD_COUNT", default_value_t = 1,
+        value_parser = clap::value_parser!(u32).range(1..))]
+    shard_count: u32,
+    /// This replica's shard, 0 .. shard.count - 1 (a StatefulSet ordinal).
+    #[arg(long = "shard.index", env = "VUE_SHARD_INDEX", default_value_t = 0)]
+    shard_index: u32,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -69,21 +102,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_level, cli.log_format);
     if let Some(Command::CheckConfig) = cli.command {
-        return match Config::load(&cli.config_file) {
-            Ok(config) => {
-                println!(
-                    "{}: valid ({} ScaleEngine and {} Wowza account(s))",
-                    cli.config_file.display(),
-                    config.scaleengine.len(),
-                    config.wowza.len()
-                );
-                ExitCode::SUCCESS
-            }
-            Err(err) => {
-                eprintln!("{err}");
-                ExitCode::FAILURE
-            }
-        };
+        return check_config(&cli);
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -101,7 +120,69 @@ fn main() -> ExitCode {
     }
 }
 
+/// `check-config`: the config file and, when given, the web config file.
+fn check_config(cli: &Cli) -> ExitCode {
+    let mut ok = true;
+    match Config::load(&cli.config_file) {
+        Ok(config) => println!(
+            "{}: valid ({} ScaleEngine and {} Wowza account(s))",
+            cli.config_file.display(),
+            config.scaleengine.len(),
+            config.wowza.len()
+        ),
+        Err(err) => {
+            eprintln!("{err}");
+            ok = false;
+        }
+    }
+    if let Some(path) = &cli.web_config_file {
+        match WebConfig::load(path) {
+            Ok(web) => println!("{}: valid ({})", path.display(), web.describe()),
+            Err(err) => {
+                eprintln!("{err}");
+                ok = false;
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn positive_duration(text: &str) -> Result<Duration, String> {
+    match humantime::parse_duration(text) {
+        Ok(d) if d > Duration::ZERO => Ok(d),
+        Ok(_) => Err("must be above zero".into()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn load_web(path: Option<&Path>) -> anyhow::Result<Web> {
+    let Some(path) = path else {
+        return Ok(Web::plain());
+    };
+    let config = WebConfig::load(path)?;
+    tracing::info!(file = %path.display(), config = config.describe(), "web config loaded");
+    Ok(Web::new(path, config))
+}
+
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    // Flags and the web config first: a mistake there starts nothing.
+    server::check_telemetry_path(&cli.telemetry_path)?;
+    if cli.shard_index >= cli.shard_count {
+        anyhow::bail!(
+            "--shard.index={} must be less than --shard.count={}",
+            cli.shard_index,
+            cli.shard_count
+        );
+    }
+    let web = load_web(cli.web_config_file.as_deref())?;
+    let limits = Limits {
+        max_connections: cli.max_connections as usize,
+        read_header_timeout: cli.read_header_timeout,
+    };
     // The simulator must outlive the server when running the demo.
     let (_demo, config) = if cli.demo {
         let (sim, config) = simulator::demo()
@@ -112,8 +193,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         (None, Config::load(&cli.config_file)?)
     };
-    if !cli.telemetry_path.starts_with('/') || cli.telemetry_path.len() < 2 {
-        anyhow::bail!("--web.telemetry-path must start with / and not be /");
+    let config = config.shard(cli.shard_count, cli.shard_index);
+    if cli.shard_count > 1 {
+        tracing::info!(
+            shard = cli.shard_index,
+            of = cli.shard_count,
+            scaleengine = config.scaleengine.len(),
+            wowza = config.wowza.len(),
+            "serving this shard's accounts"
+        );
     }
     let addr = listen_address(&cli.listen_address)?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -124,7 +212,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     state.refresher.start();
     tracing::info!(address = %addr, telemetry_path = %cli.telemetry_path,
         version = env!("CARGO_PKG_VERSION"), "listening");
-    server::serve(listener, state, shutdown_signal()).await?;
+    server::serve_with(listener, state, Arc::new(web), limits, shutdown_signal()).await?;
     tracing::info!("shut down");
     Ok(())
 }

@@ -24,9 +24,9 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
+use crate::exposition::GaugeFamily;
+use crate::exposition::Snapshot;
 use crate::providers::http::{CallLabels, Observer};
-use crate::providers::GaugeFamily;
-use crate::providers::Snapshot;
 use crate::refresh::{CacheObserver, Refresher, Served};
 
 /// The exposition format a scraper negotiated.
@@ -39,14 +39,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// OpenMetrics when the `Accept` header lists it, else the text format.
-    pub fn negotiate(accept: Option<&str>) -> Format {
-        match accept {
-            Some(a) if a.contains("application/openmetrics-text") => Format::OpenMetrics,
-            _ => Format::Text,
-        }
-    }
-
     pub fn content_type(self) -> &'static str {
         match self {
             Format::OpenMetrics => "application/openmetrics-text; version=1.0.0; charset=utf-8",
@@ -89,6 +81,7 @@ struct CacheLabels {
 struct BuildLabels {
     version: &'static str,
     revision: &'static str,
+    rustc: &'static str,
 }
 
 /// Upstream request counts and durations; the providers' [`Observer`].
@@ -246,6 +239,30 @@ impl Collector for StatusCollector {
             ConstGauge::new(schedule.refresh_interval.as_secs_f64())
                 .encode(interval.encode_family(labels)?)?;
         }
+        let mut series = encoder.encode_descriptor(
+            "video_usage_exporter_series",
+            "Provider series the endpoint's served data exports.",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, _, _, served) in &targets {
+            if let Some(served) = served {
+                ConstGauge::new(served.snapshot.series() as i64)
+                    .encode(series.encode_family(labels)?)?;
+            }
+        }
+        let mut dropped = encoder.encode_descriptor(
+            "video_usage_exporter_series_dropped",
+            "Series that max_series, include/exclude or aggregate_only folded into `__other__` rows in the served data.",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (labels, _, _, served) in &targets {
+            if let Some(served) = served {
+                ConstGauge::new(served.snapshot.dropped() as i64)
+                    .encode(dropped.encode_family(labels)?)?;
+            }
+        }
         // One start and end per provider, account and period: its endpoints
         // share the period, and the most recent fetch says where it is.
         let mut bounds: Vec<(PeriodLabels, &Served)> = Vec::new();
@@ -325,11 +342,12 @@ impl Exposition {
             .get_or_create(&BuildLabels {
                 version: env!("CARGO_PKG_VERSION"),
                 revision: env!("VUE_GIT_REVISION"),
+                rustc: env!("VUE_RUSTC_VERSION"),
             })
             .set(1);
         registry.register(
             "video_usage_exporter_build_info",
-            "The exporter's version and the git revision it was built from; value 1",
+            "The exporter's version, the git revision and the rustc version it was built from; value 1",
             build,
         );
         registry.register(
@@ -558,74 +576,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn negotiation_prefers_openmetrics_only_when_asked() {
-        assert_eq!(
-            Format::negotiate(Some(
-                "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5"
-            )),
-            Format::OpenMetrics
-        );
-        assert_eq!(Format::negotiate(Some("text/plain")), Format::Text);
-        assert_eq!(Format::negotiate(None), Format::Text);
-    }
-
-    /// An endpoint whose every fetch fails at once.
-    struct Failing;
-
-    impl crate::providers::Endpoint for Failing {
-        fn provider(&self) -> &'static str {
-            "test"
-        }
-        fn account(&self) -> &str {
-            "a"
-        }
-        fn name(&self) -> &str {
-            "e"
-        }
-        fn schedule(&self) -> crate::providers::Schedule {
-            crate::providers::Schedule {
-                period: crate::period::Period::Month,
-                billing_day: 1,
-                refresh_interval: Duration::from_secs(60),
-                settle_time: Duration::from_secs(60),
-            }
-        }
-        fn fetch(
-            &self,
-            _: crate::period::Bounds,
-        ) -> crate::providers::BoxFuture<'_, Result<Snapshot, crate::providers::ProviderError>>
-        {
-            Box::pin(async { Err(crate::providers::ProviderError::Api("down".into())) })
-        }
-    }
-
-    #[tokio::test]
-    async fn up_is_absent_until_the_first_attempt_then_says_how_it_went() {
-        let clock = Arc::new(crate::clock::ManualClock::new(SystemTime::now()));
-        let refresher = Refresher::new(
-            vec![Arc::new(Failing)],
-            Arc::new(CacheMetrics::default()),
-            clock,
-        );
-        let exposition = Exposition::new(
-            UpstreamMetrics::new(Duration::from_secs(30)),
-            CacheMetrics::default(),
-            refresher.clone(),
-            Vec::new(),
-        );
-        let body =
-            |e: &Exposition| String::from_utf8(e.render(Format::Text, false).concat()).unwrap();
-        assert!(
-            !body(&exposition).contains("video_usage_exporter_up{"),
-            "a restart is no outage"
-        );
-        refresher.refresh_now(0).await.unwrap_err();
-        assert!(body(&exposition).contains(
-            "video_usage_exporter_up{provider=\"test\",account=\"a\",endpoint=\"e\",period=\"month\"} 0\n"
-        ));
-    }
-
-    #[test]
     fn duration_buckets_cover_the_timeout() {
         let buckets = duration_buckets(Duration::from_secs(30));
         assert_eq!(buckets.first(), Some(&0.05));
@@ -649,8 +599,8 @@ mod tests {
         );
     }
 
+    use crate::exposition::SnapshotBuilder;
     use crate::providers::scaleengine::{APP_BYTES, APP_REQUESTS, VIDEO_BYTES, VIDEO_REQUESTS};
-    use crate::providers::SnapshotBuilder;
     use proptest::prelude::*;
     use std::io::{Read as _, Write as _};
     use std::process::{Command, Stdio};

@@ -22,8 +22,9 @@ use arc_swap::ArcSwapOption;
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
+use crate::exposition::Snapshot;
 use crate::period::Bounds;
-use crate::providers::{Endpoint, ProviderError, Snapshot};
+use crate::providers::{Endpoint, ProviderError};
 
 const FIRST_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
 
@@ -35,8 +36,18 @@ pub struct Status {
     /// Whether a fetch has finished at all, with success or failure.
     pub attempted: bool,
     pub last_success: Option<SystemTime>,
+    /// The last failure's message (secrets already removed by the
+    /// provider), until the next success.
+    pub last_error: Option<String>,
     consecutive_failures: u32,
     retry_at: Option<SystemTime>,
+}
+
+impl Status {
+    /// When a failed endpoint may be tried again.
+    pub fn retry_at(&self) -> Option<SystemTime> {
+        self.retry_at
+    }
 }
 
 /// A snapshot and what it covers.
@@ -95,7 +106,19 @@ impl Target {
             "refreshed"
         );
         let fetched_at = served.fetched_at;
-        self.served.store(Some(Arc::new(served)));
+        let dropped = served.snapshot.dropped();
+        let previous = self.served.swap(Some(Arc::new(served)));
+        // Say once when cardinality controls start folding series.
+        if dropped > 0 && previous.is_none_or(|p| p.snapshot.dropped() == 0) {
+            tracing::info!(
+                provider = e.provider(),
+                account = e.account(),
+                endpoint = e.name(),
+                period = %e.schedule().period,
+                dropped,
+                "cardinality controls fold series into __other__ (see max_series, include, exclude, aggregate_only)"
+            );
+        }
         let mut status = self.status.lock().expect("status lock");
         if status.consecutive_failures > 0 {
             tracing::info!(
@@ -109,6 +132,7 @@ impl Target {
         status.up = true;
         status.attempted = true;
         status.last_success = Some(fetched_at);
+        status.last_error = None;
         status.consecutive_failures = 0;
         status.retry_at = None;
     }
@@ -128,6 +152,7 @@ impl Target {
         let backoff = backoff.max(err.retry_after().unwrap_or_default());
         status.up = false;
         status.attempted = true;
+        status.last_error = Some(err.to_string());
         status.retry_at = Some(now + backoff);
         let repeated = status.consecutive_failures > 1;
         drop(status);

@@ -5,33 +5,15 @@
 //! them it is skipped locally, but fails when `CI` is set, so CI cannot pass
 //! it by accident.
 
-use std::net::TcpListener;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use common::process::{free_port, temp_dir, Running, BIN};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
-
-const BIN: &str = env!("CARGO_BIN_EXE_video-usage-exporter");
-
-/// Kills the child process when dropped, so a failing test leaves nothing.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// A blocking GET: (status, body), or `None` when nothing answered.
 fn get(url: &str) -> Option<(u16, String)> {
@@ -101,6 +83,28 @@ fn demo_serves_both_providers_at_once_and_stops_on_sigterm() {
     assert!(down.is_empty(), "demo endpoints down: {down:?}");
     let landing = get(&format!("http://127.0.0.1:{port}/")).unwrap().1;
     assert!(landing.contains("href=\"/metrics\""));
+    // An operator's page: per endpoint state, data age, series, next refresh.
+    assert!(
+        landing.contains("<td>usage/time/transcoders</td><td>previous_month</td><td>up</td>"),
+        "{landing}"
+    );
+    assert!(
+        landing.contains(" ago</td>") && landing.contains("<li>wowza <code>demo-jwt</code></li>")
+    );
+    assert!(landing.contains("video-usage-overview.json"));
+    assert!(!landing.contains("demo-secret-not-a-real-one"));
+    // `--version` and build_info say the same.
+    let version = Command::new(BIN).arg("--version").output().unwrap();
+    let version = String::from_utf8(version.stdout).unwrap();
+    let info = body
+        .lines()
+        .find(|l| l.starts_with("video_usage_exporter_build_info{"))
+        .unwrap();
+    for part in info.split(['{', '}', ',']).filter(|p| p.contains('=')) {
+        let value = part.split_once('=').unwrap().1.trim_matches('"');
+        assert!(version.contains(value), "{version} lacks {part}");
+    }
+    assert!(info.contains("rustc=\""), "{info}");
 
     let pid = running.0.id().to_string();
     assert!(Command::new("kill")
@@ -117,13 +121,6 @@ fn demo_serves_both_providers_at_once_and_stops_on_sigterm() {
         assert!(Instant::now() < deadline, "no exit within 10s of SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("vue-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn check_config(path: &Path) -> std::process::Output {
@@ -426,6 +423,8 @@ fn month_end_on_a_moved_clock_serves_no_old_month_as_new() {
     }
     let mut command = Command::new("faketime");
     command.args(["2026-11-30 23:59:35", BIN]);
+    // faketime runs the exporter as its own child: a group ends both.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
     let (_exporter, port) = start_demo_with(command);
     let boundary = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_083_200); // 2026-12-01
     let november = 1_793_491_200.0; // 2026-11-01

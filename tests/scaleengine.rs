@@ -489,7 +489,8 @@ async fn inconsistent_pages_restart_once_then_fail_without_double_counting() {
     let total: u64 = rows.iter().map(|r| r.bytes).sum();
     let (_clock, sim, exporter) = on_manual_clock(
         account(vec![app(1, "a", rows, vec![])]),
-        "    apps: [a]\n    periods: [month]\n",
+        // One page at a time, so that the injected faults hit known pages.
+        "    apps: [a]\n    periods: [month]\n    concurrency: 1\n",
     )
     .await;
     let app_bytes = "scaleengine_app_bytes{account=\"main\",period=\"month\",app=\"a\"}";
@@ -510,7 +511,9 @@ async fn inconsistent_pages_restart_once_then_fail_without_double_counting() {
         );
         // Twice: an error, and the last good data stays, not a mix.
         sim.scaleengine.inject(fault, 2);
-        let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
+        let Err(err) = exporter.state.refresher.refresh_now(0).await else {
+            panic!("{fault:?} twice: the fetch must fail");
+        };
         assert!(err.to_string().contains("inconsistent twice"), "{err}");
         let text = scrape(exporter.addr).await;
         assert_eq!(
@@ -617,4 +620,73 @@ async fn byte_counts_above_2_pow_53_pass_through_exactly() {
     assert!(text.contains(&format!("{s} {}\n", huge + 2)), "{text}");
     let r = series("scaleengine_video_requests", "a", "big", "month");
     assert!(text.contains(&format!("{r} {}\n", (1u64 << 53) + 1)));
+}
+
+/// Sum of the values of the series of `family` in `text`.
+fn family_sum(text: &str, family: &str) -> u64 {
+    samples(text, &format!("{family}{{"))
+        .values()
+        .map(|v| v.parse::<u64>().unwrap())
+        .sum()
+}
+
+#[tokio::test]
+async fn caps_and_filters_keep_totals_exact() {
+    let rows: Vec<Row> = (0..2600)
+        .map(|i| Row::new(format!("vod/{i}.mp4"), 1_000 + i * 7, 1 + i % 5))
+        .chain((0..40).map(|i| Row::new(format!("live/{i}"), 50_000 + i, 3)))
+        .collect();
+    let bytes: u64 = rows.iter().map(|r| r.bytes).sum();
+    let requests: u64 = rows.iter().map(|r| r.requests).sum();
+    let sim = start_scaleengine(account(vec![app(1, "a", rows, vec![])])).await;
+    for (keys, urls, dropped) in [
+        ("    max_series: 100\n", 101, 2 * 2540),
+        ("    exclude: ['^live/']\n", 2601, 2 * 40),
+        (
+            "    include: ['^live/']\n    max_series: 10\n",
+            11,
+            2 * 2630,
+        ),
+        ("    aggregate_only: true\n", 1, 2 * 2640),
+    ] {
+        let exporter = start_exporter(&scaleengine_config(
+            &sim,
+            &format!("    apps: [a]\n    periods: [month]\n{keys}"),
+        ))
+        .await;
+        let text = scrape(exporter.addr).await;
+        let video = samples(&text, "scaleengine_video_bytes{");
+        assert_eq!(video.len(), urls, "{keys}");
+        assert_eq!(
+            family_sum(&text, "scaleengine_video_bytes"),
+            bytes,
+            "{keys}"
+        );
+        assert_eq!(
+            family_sum(&text, "scaleengine_video_requests"),
+            requests,
+            "{keys}"
+        );
+        assert_eq!(family_sum(&text, "scaleengine_app_bytes"), bytes, "{keys}");
+        assert!(text.contains("video_url=\"__other__\""), "{keys}");
+        let metric = format!(
+            "video_usage_exporter_series_dropped{{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"}} {dropped}\n"
+        );
+        assert!(text.contains(&metric), "{keys}: {metric}");
+    }
+    // The largest rows are the ones kept.
+    let exporter = start_exporter(&scaleengine_config(
+        &sim,
+        "    apps: [a]\n    periods: [month]\n    max_series: 40\n",
+    ))
+    .await;
+    let text = scrape(exporter.addr).await;
+    for i in 0..40 {
+        assert!(text.contains(&series(
+            "scaleengine_video_bytes",
+            "a",
+            &format!("live/{i}"),
+            "month"
+        )));
+    }
 }

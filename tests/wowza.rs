@@ -29,7 +29,7 @@ fn transcoder_table(unit: &str) -> BTreeMap<(String, String), Value> {
         for kind in ["transcoded", "passthrough"] {
             n += 1;
             let rows = json!([
-                {"id": format!("tc{n}"), "name": format!("Transcoder {n} / {mode}"), "deleted": n % 2 == 0,
+                {"id": format!("tc{n}"), "name": format!("Transcoder {n} / {mode}"), "deleted": n.is_multiple_of(2),
                  used.clone(): 53_446_778_562u64 * n, billed.clone(): (53_446_778_562u64 * n).to_string()},
                 {"id": 1000 + n, "name": "Shared", "deleted": false, used.clone(): n, billed.clone(): n},
             ]);
@@ -602,4 +602,36 @@ async fn byte_counts_above_2_pow_53_pass_through_exactly() {
                 && l.ends_with(&format!(" {}", (1u64 << 53) + 1))),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn caps_and_filters_apply_to_stream_targets_with_exact_sums() {
+    let sim = start(test_account()).await;
+    let plain = start_exporter(&wowza_config(&sim, &[("main", KEYS)])).await;
+    let full = scrape(plain.addr).await;
+    let sum = |text: &str, family: &str| -> f64 {
+        samples(text, &format!("{family}{{"))
+            .values()
+            .map(|v| v.parse::<f64>().unwrap())
+            .sum()
+    };
+    for keys in [
+        "    max_series: 1\n",
+        "    exclude: ['Ultra']\n",
+        "    aggregate_only: true\n",
+    ] {
+        let capped =
+            start_exporter(&wowza_config(&sim, &[("main", &format!("{KEYS}{keys}"))])).await;
+        let text = scrape(capped.addr).await;
+        assert!(text.contains("stream_target_id=\"__other__\""), "{keys}");
+        for family in [
+            "wowza_cloud_stream_target_used_bytes",
+            "wowza_cloud_stream_target_zone_used_bytes",
+            "wowza_cloud_stream_target_unique_viewers",
+            "wowza_cloud_stream_target_viewing_seconds_by_country",
+            "wowza_cloud_transcoder_used_seconds",
+        ] {
+            assert_eq!(sum(&text, family), sum(&full, family), "{keys} {family}");
+        }
+    }
 }

@@ -14,16 +14,14 @@ pub mod numbers;
 pub mod scaleengine;
 pub mod wowza;
 
-use std::fmt::Write as _;
 use std::future::Future;
-
-use bytes::Bytes;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::exposition::Snapshot;
 use crate::period::{Bounds, Period};
 
 /// A future as returned by [`Endpoint::fetch`].
@@ -243,165 +241,6 @@ pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
     all
 }
 
-/// A gauge family's name and help text. Providers declare theirs as statics.
-#[derive(Debug)]
-pub struct GaugeFamily {
-    pub name: &'static str,
-    pub help: &'static str,
-}
-
-/// The rendered sample lines of one family within one snapshot, shared
-/// (not copied) by every scrape that sends them.
-#[derive(Debug)]
-pub struct FamilySamples {
-    pub family: &'static GaugeFamily,
-    pub text: Bytes,
-}
-
-/// A complete, immutable result of one endpoint fetch, already rendered.
-#[derive(Debug, Default)]
-pub struct Snapshot {
-    families: Vec<FamilySamples>,
-    series: usize,
-}
-
-impl Snapshot {
-    pub fn families(&self) -> &[FamilySamples] {
-        &self.families
-    }
-
-    /// How many series the snapshot holds.
-    pub fn series(&self) -> usize {
-        self.series
-    }
-}
-
-/// A sample value, written exactly: integers as integers, never via `f64`.
-pub trait SampleValue {
-    fn write_to(&self, out: &mut String);
-}
-
-impl SampleValue for u64 {
-    fn write_to(&self, out: &mut String) {
-        let _ = write!(out, "{self}");
-    }
-}
-
-impl SampleValue for f64 {
-    fn write_to(&self, out: &mut String) {
-        if self.is_finite() {
-            let _ = write!(out, "{self}");
-        } else if self.is_nan() {
-            out.push_str("NaN");
-        } else if *self > 0.0 {
-            out.push_str("+Inf");
-        } else {
-            out.push_str("-Inf");
-        }
-    }
-}
-
-/// Builds a [`Snapshot`]; every sample starts with the same labels
-/// (`account`, and for usage data `period`).
-pub struct SnapshotBuilder {
-    /// `account="...",period="..."`, escaped, without braces.
-    common: String,
-    families: Vec<(&'static GaugeFamily, String)>,
-    series: usize,
-}
-
-impl SnapshotBuilder {
-    /// Samples labelled `account` only.
-    pub fn new(account: &str) -> Self {
-        Self::with_labels(&[("account", account)])
-    }
-
-    /// Usage samples: `account` and `period`.
-    pub fn usage(account: &str, period: &Period) -> Self {
-        Self::with_labels(&[("account", account), ("period", &period.label())])
-    }
-
-    /// Samples that all start with `labels`.
-    pub fn with_labels(labels: &[(&str, &str)]) -> Self {
-        let mut common = String::new();
-        for (i, (name, value)) in labels.iter().enumerate() {
-            if i > 0 {
-                common.push(',');
-            }
-            common.push_str(name);
-            common.push_str("=\"");
-            escape_label_value(&mut common, value);
-            common.push('"');
-        }
-        SnapshotBuilder {
-            common,
-            families: Vec::new(),
-            series: 0,
-        }
-    }
-
-    /// Adds one sample. Callers guarantee label sets are unique per family.
-    pub fn gauge(
-        &mut self,
-        family: &'static GaugeFamily,
-        labels: &[(&str, &str)],
-        value: impl SampleValue,
-    ) {
-        let index = match self
-            .families
-            .iter()
-            .position(|(f, _)| std::ptr::eq(*f, family))
-        {
-            Some(index) => index,
-            None => {
-                self.families.push((family, String::new()));
-                self.families.len() - 1
-            }
-        };
-        let out = &mut self.families[index].1;
-        out.push_str(family.name);
-        out.push('{');
-        out.push_str(&self.common);
-        for (name, value) in labels {
-            out.push(',');
-            out.push_str(name);
-            out.push_str("=\"");
-            escape_label_value(out, value);
-            out.push('"');
-        }
-        out.push_str("} ");
-        value.write_to(out);
-        out.push('\n');
-        self.series += 1;
-    }
-
-    pub fn finish(self) -> Snapshot {
-        Snapshot {
-            families: self
-                .families
-                .into_iter()
-                .map(|(family, text)| FamilySamples {
-                    family,
-                    text: Bytes::from(text),
-                })
-                .collect(),
-            series: self.series,
-        }
-    }
-}
-
-/// Escapes a label value for both the text format and OpenMetrics.
-pub fn escape_label_value(out: &mut String, value: &str) {
-    for c in value.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '"' => out.push_str("\\\""),
-            '\n' => out.push_str("\\n"),
-            c => out.push(c),
-        }
-    }
-}
-
 /// Test fixtures under `tests/fixtures/`, for the unit tests.
 #[cfg(test)]
 pub mod fixtures {
@@ -426,23 +265,6 @@ pub mod fixtures {
 mod tests {
     use super::*;
 
-    static BYTES: GaugeFamily = GaugeFamily {
-        name: "test_bytes",
-        help: "Test.",
-    };
-
-    #[test]
-    fn label_values_are_escaped() {
-        let mut b = SnapshotBuilder::new("a\"b");
-        b.gauge(&BYTES, &[("url", "x\\y\nz")], 5u64);
-        let snap = b.finish();
-        assert_eq!(
-            snap.families()[0].text,
-            "test_bytes{account=\"a\\\"b\",url=\"x\\\\y\\nz\"} 5\n"
-        );
-        assert_eq!(snap.series(), 1);
-    }
-
     #[test]
     fn redaction_removes_secrets_in_every_encoding_and_signatures() {
         let secrets = ["k3y/+ä", "s3cr3t"];
@@ -466,14 +288,5 @@ mod tests {
             err.redact(&secrets).to_string(),
             "HTTP 500: echo: <redacted>"
         );
-    }
-
-    #[test]
-    fn large_integers_are_written_exactly() {
-        let mut b = SnapshotBuilder::new("a");
-        b.gauge(&BYTES, &[], 18_446_744_073_709_551_615u64);
-        assert!(b.finish().families()[0]
-            .text
-            .ends_with(b" 18446744073709551615\n"));
     }
 }

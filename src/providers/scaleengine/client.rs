@@ -9,11 +9,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
+use futures_util::{stream, StreamExt as _};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::config::{AppRef, CdnField, ScaleEngineAccount};
-use super::model::{self, App, UsagePage, UsageRow};
+use super::model::{self, App, UsagePage};
 use super::sign::signed_json;
 use crate::clock::Clock;
 use crate::providers::http::{CallLabels, Upstream};
@@ -49,6 +50,8 @@ pub struct Client {
     account: Arc<ScaleEngineAccount>,
     upstream: Arc<Upstream>,
     clock: Arc<dyn Clock>,
+    /// Bounds the account's `video.usage` calls in flight (`concurrency`).
+    permits: tokio::sync::Semaphore,
     usage_call: CallLabels,
     apps_call: CallLabels,
 }
@@ -67,6 +70,7 @@ impl Client {
         Client {
             usage_call: call("video.usage"),
             apps_call: call("video.getapps"),
+            permits: tokio::sync::Semaphore::new(account.concurrency),
             account,
             upstream,
             clock,
@@ -174,11 +178,7 @@ impl Client {
     /// changes between pages, or a page repeats the one before, the data
     /// moved under us, so the fetch starts over once; a second
     /// inconsistency is an error. Rows are never counted twice.
-    pub async fn usage(
-        &self,
-        app: &AppRef,
-        date: Date,
-    ) -> Result<BTreeMap<String, Usage>, ProviderError> {
+    pub async fn usage(&self, app: &AppRef, date: Date) -> Result<AppUsage, ProviderError> {
         match self.usage_pages(app, date).await? {
             Pages::Complete(totals) => Ok(totals),
             Pages::Inconsistent(why) => {
@@ -194,67 +194,160 @@ impl Client {
         }
     }
 
+    /// One pass over the pages. The first page gives `count` and the
+    /// server's page length; the rest are then fetched `concurrency` at a
+    /// time (at most that many held in memory) and checked in order.
+    /// Without `count`, pages follow one another until a short one.
     async fn usage_pages(&self, app: &AppRef, date: Date) -> Result<Pages, ProviderError> {
-        let mut totals: BTreeMap<String, Usage> = BTreeMap::new();
-        let mut offset = 0u64;
-        let mut first_count = None;
-        let mut previous: Vec<UsageRow> = Vec::new();
-        for _ in 0..self.account.max_pages {
-            let body = self
-                .post(&self.usage_call, |timestamp| {
-                    self.usage_request(app, date, timestamp, offset)
-                })
-                .await?;
-            let page = UsagePage::parse(&body).map_err(|e| self.redact(e))?;
-            match (first_count, page.count) {
-                (None, count) => first_count = Some(count),
-                (Some(first), count) if first != count => {
-                    return Ok(Pages::Inconsistent(format!(
-                        "`count` changed from {} to {} at offset {offset}",
-                        show(first),
-                        show(count)
-                    )))
-                }
-                _ => {}
+        let mut usage = AppUsage::default();
+        let first = self.page(app, date, 0).await?;
+        let step = first.usage.len() as u64;
+        self.absorb(&mut usage, &first)?;
+        let Some(count) = first.count else {
+            return self.pages_without_count(app, date, usage, first).await;
+        };
+        if step >= count {
+            return Ok(Pages::Complete(usage));
+        }
+        if step == 0 {
+            return Err(ProviderError::Pagination(format!(
+                "app {app}: `count` is {count} but the page at offset 0 is empty"
+            )));
+        }
+        let pages = (count - step).div_ceil(step);
+        if pages >= u64::from(self.account.max_pages) {
+            return Err(self.too_many_pages(app));
+        }
+        let mut rest = stream::iter((1..=pages).map(|k| k * step))
+            .map(|offset| async move { (offset, self.page(app, date, offset).await) })
+            .buffered(self.concurrency());
+        let mut previous = first.usage;
+        while let Some((offset, page)) = rest.next().await {
+            let page = page?;
+            if page.count != Some(count) {
+                return Ok(Pages::Inconsistent(format!(
+                    "`count` changed from {count} to {} at offset {offset}",
+                    show(page.count)
+                )));
             }
-            if offset > 0 && !page.usage.is_empty() && page.usage == previous {
+            if !page.usage.is_empty() && page.usage == previous {
                 return Ok(Pages::Inconsistent(format!(
                     "the page at offset {offset} repeats the one before"
                 )));
             }
+            let expected = step.min(count - offset);
+            if page.usage.is_empty() {
+                return Err(ProviderError::Pagination(format!(
+                    "app {app}: `count` is {count} but the page at offset {offset} is empty"
+                )));
+            }
+            if page.usage.len() as u64 != expected {
+                return Ok(Pages::Inconsistent(format!(
+                    "the page at offset {offset} has {} rows, not {expected}",
+                    page.usage.len()
+                )));
+            }
+            self.absorb(&mut usage, &page)?;
+            previous = page.usage;
+        }
+        Ok(Pages::Complete(usage))
+    }
+
+    /// Pages one after another until a short one (no `count` to plan by).
+    async fn pages_without_count(
+        &self,
+        app: &AppRef,
+        date: Date,
+        mut usage: AppUsage,
+        mut page: UsagePage,
+    ) -> Result<Pages, ProviderError> {
+        let mut offset = 0;
+        for _ in 0..self.account.max_pages {
             let rows = page.usage.len() as u64;
-            for row in &page.usage {
-                totals
+            if rows < u64::from(self.account.page_size) {
+                return Ok(Pages::Complete(usage));
+            }
+            offset += rows;
+            let next = self.page(app, date, offset).await?;
+            if next.count.is_some() {
+                return Ok(Pages::Inconsistent(format!(
+                    "`count` appeared at offset {offset}"
+                )));
+            }
+            if !next.usage.is_empty() && next.usage == page.usage {
+                return Ok(Pages::Inconsistent(format!(
+                    "the page at offset {offset} repeats the one before"
+                )));
+            }
+            self.absorb(&mut usage, &next)?;
+            page = next;
+        }
+        Err(self.too_many_pages(app))
+    }
+
+    async fn page(
+        &self,
+        app: &AppRef,
+        date: Date,
+        offset: u64,
+    ) -> Result<UsagePage, ProviderError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed");
+        let body = self
+            .post(&self.usage_call, |timestamp| {
+                self.usage_request(app, date, timestamp, offset)
+            })
+            .await?;
+        UsagePage::parse(&body).map_err(|e| self.redact(e))
+    }
+
+    /// Adds a page's rows; filtered while parsing, so an excluded URL is
+    /// never stored.
+    fn absorb(&self, usage: &mut AppUsage, page: &UsagePage) -> Result<(), ProviderError> {
+        for row in &page.usage {
+            if self.account.cardinality.keeps(&row.video_url) {
+                usage
+                    .rows
                     .entry(row.video_url.clone())
                     .or_default()
                     .add(row.bytes_total, row.requests_total)?;
+            } else {
+                usage.excluded.add(row.bytes_total, row.requests_total)?;
+                usage.excluded_rows += 1;
             }
-            offset += rows;
-            let done = match page.count {
-                Some(count) if offset >= count => true,
-                Some(count) if rows == 0 => {
-                    return Err(ProviderError::Pagination(format!(
-                        "app {app}: `count` is {count} but the page at offset {offset} is empty"
-                    )))
-                }
-                Some(_) => false,
-                None => rows < u64::from(self.account.page_size),
-            };
-            if done {
-                return Ok(Pages::Complete(totals));
-            }
-            previous = page.usage;
         }
-        Err(ProviderError::Pagination(format!(
+        Ok(())
+    }
+
+    fn too_many_pages(&self, app: &AppRef) -> ProviderError {
+        ProviderError::Pagination(format!(
             "app {app}: more than max_pages ({}) pages of {} rows",
             self.account.max_pages, self.account.page_size
-        )))
+        ))
     }
+
+    /// Upstream calls in flight at once, for this account.
+    pub fn concurrency(&self) -> usize {
+        self.account.concurrency
+    }
+}
+
+/// One app's usage in one period.
+#[derive(Debug, Default)]
+pub struct AppUsage {
+    /// Per kept video URL, duplicate rows summed.
+    pub rows: BTreeMap<String, Usage>,
+    /// The rows `include`/`exclude` dropped, summed, and how many.
+    pub excluded: Usage,
+    pub excluded_rows: usize,
 }
 
 /// The outcome of one pass over the pages.
 enum Pages {
-    Complete(BTreeMap<String, Usage>),
+    Complete(AppUsage),
     /// The pages contradicted each other; why.
     Inconsistent(String),
 }

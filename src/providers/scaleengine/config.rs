@@ -7,8 +7,10 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::{
-    env_u64, http_url, optional_duration, secret_from, EnvString, Prices, Quotas, Secret,
+    cardinality, env_u64, http_url, optional_duration, secret_from, EnvString, Prices, Quotas,
+    Secret,
 };
+use crate::exposition::Cardinality;
 use crate::period::Period;
 
 /// Which request field carries the CDN id. The seed's field list says
@@ -55,8 +57,11 @@ pub struct ScaleEngineAccount {
     pub page_size: u32,
     pub max_pages: u32,
     pub refresh_interval: Option<Duration>,
+    /// Upstream calls in flight at once (apps and pages).
+    pub concurrency: usize,
     pub quotas: Quotas,
     pub prices: Option<Prices>,
+    pub cardinality: Cardinality,
 }
 
 #[derive(Deserialize)]
@@ -83,9 +88,18 @@ struct RawScaleEngine {
     max_pages: u32,
     #[serde(default, deserialize_with = "optional_duration")]
     refresh_interval: Option<Duration>,
+    #[serde(default = "default_concurrency")]
+    concurrency: usize,
     #[serde(default)]
     quotas: Quotas,
     prices: Option<Prices>,
+    max_series: Option<usize>,
+    #[serde(default)]
+    include: Vec<EnvString>,
+    #[serde(default)]
+    exclude: Vec<EnvString>,
+    #[serde(default)]
+    aggregate_only: bool,
 }
 
 fn default_url() -> EnvString {
@@ -94,6 +108,10 @@ fn default_url() -> EnvString {
 
 fn default_periods() -> Vec<Period> {
     vec![Period::Month, Period::Day]
+}
+
+fn default_concurrency() -> usize {
+    4
 }
 
 fn default_page_size() -> u32 {
@@ -138,6 +156,12 @@ impl TryFrom<RawScaleEngine> for ScaleEngineAccount {
                 return Err(format!("account `{account}`: apps are listed twice"));
             }
         }
+        if raw.concurrency == 0 || raw.concurrency > 64 {
+            return Err(format!(
+                "account `{account}`: concurrency is {}; it must be 1..=64",
+                raw.concurrency
+            ));
+        }
         if raw.page_size == 0 || raw.max_pages == 0 {
             return Err(format!(
                 "account `{account}`: page_size and max_pages must be positive"
@@ -160,6 +184,14 @@ impl TryFrom<RawScaleEngine> for ScaleEngineAccount {
             page_size: raw.page_size,
             max_pages: raw.max_pages,
             refresh_interval: raw.refresh_interval,
+            concurrency: raw.concurrency,
+            cardinality: cardinality(
+                &account,
+                raw.max_series,
+                &raw.include,
+                &raw.exclude,
+                raw.aggregate_only,
+            )?,
             quotas: raw.quotas,
             prices: raw.prices,
             account,

@@ -13,9 +13,10 @@ pub mod sign;
 
 use std::sync::Arc;
 
-use super::{
-    BoxFuture, Context, Endpoint, GaugeFamily, ProviderError, Schedule, Snapshot, SnapshotBuilder,
-};
+use futures_util::{stream, StreamExt as _};
+
+use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
+use crate::exposition::{GaugeFamily, Snapshot, SnapshotBuilder, Table};
 use crate::period::{Bounds, Period};
 use client::{Client, Date, Usage};
 use config::ScaleEngineAccount;
@@ -30,6 +31,14 @@ pub static VIDEO_REQUESTS: GaugeFamily = GaugeFamily {
     name: "scaleengine_video_requests",
     help: "Play, pause and stop commands received for a video URL or stream in the period so far (video.usage requests_total).",
 };
+/// The per-URL families, capped together by `max_series` (ranked by bytes).
+static VIDEOS: Table = Table {
+    families: [&VIDEO_BYTES, &VIDEO_REQUESTS],
+    group: &["app"],
+    id: &["video_url"],
+    id_first: false,
+};
+
 pub static APP_BYTES: GaugeFamily = GaugeFamily {
     name: "scaleengine_app_bytes",
     help:
@@ -83,18 +92,34 @@ impl UsageEndpoint {
             at: bounds.start,
             day: matches!(period, Period::Day | Period::PreviousDay),
         };
-        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &period);
-        for app in &apps {
-            let rows = self.client.usage(app, date).await?;
+        let cardinality = &self.account.cardinality;
+        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &period, cardinality);
+        let mut totals = Vec::new();
+        let mut videos = snapshot.table(&VIDEOS);
+        // Apps concurrently (the client bounds the calls in flight), in order.
+        let client = &self.client;
+        let mut usages = stream::iter(apps)
+            .map(|app| async move {
+                let usage = client.usage(&app, date).await;
+                (app, usage)
+            })
+            .buffered(self.client.concurrency());
+        while let Some((app, usage)) = usages.next().await {
+            let usage = usage?;
             let app_label = app.to_string();
-            let mut total = Usage::default();
-            for (url, usage) in &rows {
-                total.add(usage.bytes, usage.requests)?;
-                let labels = [("app", app_label.as_str()), ("video_url", url.as_str())];
-                snapshot.gauge(&VIDEO_BYTES, &labels, usage.bytes);
-                snapshot.gauge(&VIDEO_REQUESTS, &labels, usage.requests);
+            let mut total = usage.excluded;
+            let both = |u: Usage| [Some(u.bytes.into()), Some(u.requests.into())];
+            let group = [app_label.as_str()];
+            videos.folded(&group, both(usage.excluded), usage.excluded_rows);
+            for (url, row) in usage.rows {
+                total.add(row.bytes, row.requests)?;
+                videos.row(&group, vec![url], both(row));
             }
-            let labels = [("app", app_label.as_str())];
+            totals.push((app_label, total));
+        }
+        videos.finish();
+        for (app, total) in totals {
+            let labels = [("app", app.as_str())];
             snapshot.gauge(&APP_BYTES, &labels, total.bytes);
             snapshot.gauge(&APP_REQUESTS, &labels, total.requests);
         }

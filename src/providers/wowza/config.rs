@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{http_url, optional_duration, secret_from, EnvString, Prices, Quotas, Secret};
+use crate::config::{
+    cardinality, http_url, optional_duration, secret_from, EnvString, Prices, Quotas, Secret,
+};
+use crate::exposition::Cardinality;
 use crate::period::Period;
 
 /// Wowza Streaming Cloud credentials: the key pair, or a bearer token (JWT).
@@ -82,6 +85,7 @@ pub struct WowzaAccount {
     pub refresh_intervals: WowzaIntervals,
     pub quotas: Quotas,
     pub prices: Option<Prices>,
+    pub cardinality: Cardinality,
 }
 
 #[derive(Deserialize)]
@@ -112,6 +116,13 @@ struct RawWowza {
     #[serde(default)]
     quotas: Quotas,
     prices: Option<Prices>,
+    max_series: Option<usize>,
+    #[serde(default)]
+    include: Vec<EnvString>,
+    #[serde(default)]
+    exclude: Vec<EnvString>,
+    #[serde(default)]
+    aggregate_only: bool,
 }
 
 fn default_url() -> EnvString {
@@ -224,6 +235,13 @@ impl TryFrom<RawWowza> for WowzaAccount {
         }
         raw.quotas
             .check(&account, raw.prices.as_ref(), &["app_egress_bytes"])?;
+        let cardinality = cardinality(
+            &account,
+            raw.max_series,
+            &raw.include,
+            &raw.exclude,
+            raw.aggregate_only,
+        )?;
         Ok(WowzaAccount {
             account,
             api_url,
@@ -231,6 +249,7 @@ impl TryFrom<RawWowza> for WowzaAccount {
             viewer_data: raw.viewer_data,
             periods,
             billing_day: raw.billing_day,
+            cardinality,
             quotas: raw.quotas,
             prices: raw.prices,
             billing_modes: raw.billing_modes,

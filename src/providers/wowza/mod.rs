@@ -19,8 +19,9 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use super::{
-    BoxFuture, Context, Endpoint, GaugeFamily, ProviderError, Schedule, Snapshot, SnapshotBuilder,
+use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
+use crate::exposition::{
+    Cardinality, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
 };
 use crate::period::Bounds;
 use client::Client;
@@ -136,6 +137,38 @@ families! {
         "End (to) of the window of the last successful query of the resource: how fresh the data can be.";
 }
 
+macro_rules! tables {
+    ($($id:ident = [$($family:ident),*], group [$($group:literal),*], id [$($label:literal),*];)*) => {
+        $(static $id: Table = Table {
+            families: [$(&$family),*],
+            group: &[$($group),*],
+            id: &[$($label),*],
+            id_first: true,
+        };)*
+    };
+}
+
+tables! {
+    TRANSCODER_TIME = [TRANSCODER_USED_SECONDS, TRANSCODER_BILLED_SECONDS],
+        group ["billing_mode", "transcoder_type"], id ["transcoder_id", "transcoder_name", "deleted"];
+    TRANSCODER_EGRESS = [TRANSCODER_EGRESS_USED_BYTES, TRANSCODER_EGRESS_BILLED_BYTES],
+        group ["billing_mode", "transcoder_type"], id ["transcoder_id", "transcoder_name", "deleted"];
+    STREAM_SOURCES = [STREAM_SOURCE_USED_BYTES, STREAM_SOURCE_BILLED_BYTES],
+        group [], id ["stream_source_id", "stream_source_name", "deleted"];
+    STREAM_TARGETS = [STREAM_TARGET_USED_BYTES, STREAM_TARGET_BILLED_BYTES],
+        group [], id ["stream_target_id", "stream_target_name", "deleted"];
+    STREAM_TARGET_ZONES = [STREAM_TARGET_ZONE_USED_BYTES, STREAM_TARGET_ZONE_BILLED_BYTES],
+        group ["protocol", "zone"], id ["stream_target_id", "stream_target_name", "deleted"];
+    VIEWERS = [UNIQUE_VIEWERS, VIEWING_SECONDS],
+        group [], id ["stream_target_id", "stream_target_name"];
+    VIEWERS_BY_COUNTRY = [UNIQUE_VIEWERS_BY_COUNTRY, VIEWING_SECONDS_BY_COUNTRY],
+        group ["country"], id ["stream_target_id", "stream_target_name"];
+    VIEWERS_BY_PROTOCOL = [UNIQUE_VIEWERS_BY_PROTOCOL, VIEWING_SECONDS_BY_PROTOCOL],
+        group ["protocol"], id ["stream_target_id", "stream_target_name"];
+    VIEWERS_BY_RENDITION = [UNIQUE_VIEWERS_BY_RENDITION, VIEWING_SECONDS_BY_RENDITION],
+        group ["rendition"], id ["stream_target_id", "stream_target_name"];
+}
+
 /// A stream target known from network usage, for viewer data.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetRef {
@@ -197,26 +230,22 @@ impl ResourceEndpoint {
         let (from, to) = (bounds.start, bounds.to);
         let (from_text, to_text) = (client::format_time(from), client::format_time(to));
         let window = [("from", from_text.as_str()), ("to", to_text.as_str())];
-        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &self.schedule.period);
+        let mut snapshot = SnapshotBuilder::usage(
+            &self.account.account,
+            &self.schedule.period,
+            &self.account.cardinality,
+        );
         match self.resource {
             Resource::TranscoderTime | Resource::TranscoderNetwork => {
                 self.transcoders(&window, &mut snapshot).await?
             }
             Resource::StreamSourceNetwork => {
                 let rows = self.rows(&window, "stream_sources").await?;
-                let mut sums = Sums::default();
+                let mut sums = Sums::new(&self.account.cardinality);
                 for row in &rows {
-                    sums.add(
-                        vec![row.id.clone(), name(row), deleted(row)],
-                        row.bytes_used,
-                        row.bytes_billed,
-                    )?;
+                    sums.add(Vec::new(), identity(row), row.bytes_used, row.bytes_billed)?;
                 }
-                sums.emit(
-                    &mut snapshot,
-                    &["stream_source_id", "stream_source_name", "deleted"],
-                    (&STREAM_SOURCE_USED_BYTES, &STREAM_SOURCE_BILLED_BYTES),
-                );
+                sums.emit(snapshot.table(&STREAM_SOURCES));
             }
             Resource::StreamTargetNetwork => self.stream_targets(&window, &mut snapshot).await?,
             Resource::PeakRecording => {
@@ -248,47 +277,27 @@ impl ResourceEndpoint {
         snapshot: &mut SnapshotBuilder,
     ) -> Result<(), ProviderError> {
         let time = self.resource == Resource::TranscoderTime;
-        let mut sums = Sums::default();
+        let mut sums = Sums::new(&self.account.cardinality);
         for mode in &self.account.billing_modes {
             for kind in &self.account.transcoder_types {
                 let mut query = window.to_vec();
                 query.push(("transcoder_type", kind.as_str()));
                 query.push(("billing_mode", mode.as_str()));
                 for row in self.rows(&query, "transcoders").await? {
-                    let labels = vec![
-                        row.id.clone(),
-                        name(&row),
-                        deleted(&row),
-                        mode.as_str().into(),
-                        kind.as_str().into(),
-                    ];
+                    let group = vec![mode.as_str().into(), kind.as_str().into()];
                     if time {
-                        sums.add(labels, row.seconds_used, row.seconds_billed)?;
+                        sums.add(group, identity(&row), row.seconds_used, row.seconds_billed)?;
                     } else {
-                        sums.add(labels, row.bytes_used, row.bytes_billed)?;
+                        sums.add(group, identity(&row), row.bytes_used, row.bytes_billed)?;
                     }
                 }
             }
         }
-        let families = if time {
-            (&TRANSCODER_USED_SECONDS, &TRANSCODER_BILLED_SECONDS)
+        sums.emit(snapshot.table(if time {
+            &TRANSCODER_TIME
         } else {
-            (
-                &TRANSCODER_EGRESS_USED_BYTES,
-                &TRANSCODER_EGRESS_BILLED_BYTES,
-            )
-        };
-        sums.emit(
-            snapshot,
-            &[
-                "transcoder_id",
-                "transcoder_name",
-                "deleted",
-                "billing_mode",
-                "transcoder_type",
-            ],
-            families,
-        );
+            &TRANSCODER_EGRESS
+        }));
         Ok(())
     }
 
@@ -298,54 +307,28 @@ impl ResourceEndpoint {
         snapshot: &mut SnapshotBuilder,
     ) -> Result<(), ProviderError> {
         let rows = self.rows(window, "stream_targets").await?;
-        let mut totals = Sums::default();
-        let mut zones = Sums::default();
+        let mut totals = Sums::new(&self.account.cardinality);
+        let mut zones = Sums::new(&self.account.cardinality);
         let mut targets: Vec<TargetRef> = Vec::new();
         for row in &rows {
-            let (id, name, deleted) = (row.id.clone(), name(row), deleted(row));
-            totals.add(
-                vec![id.clone(), name.clone(), deleted.clone()],
-                row.bytes_used,
-                row.bytes_billed,
-            )?;
+            totals.add(Vec::new(), identity(row), row.bytes_used, row.bytes_billed)?;
             for (protocol, usage) in row.protocols.iter().flatten() {
                 for (zone, bytes) in usage.zones.iter().flatten() {
                     zones.add(
-                        vec![
-                            id.clone(),
-                            name.clone(),
-                            deleted.clone(),
-                            protocol.clone(),
-                            zone.clone(),
-                        ],
+                        vec![protocol.clone(), zone.clone()],
+                        identity(row),
                         bytes.bytes_used,
                         bytes.bytes_billed,
                     )?;
                 }
             }
+            let (id, name) = (row.id.clone(), name(row));
             if !id.is_empty() && !targets.iter().any(|t| t.id == id) {
                 targets.push(TargetRef { id, name });
             }
         }
-        totals.emit(
-            snapshot,
-            &["stream_target_id", "stream_target_name", "deleted"],
-            (&STREAM_TARGET_USED_BYTES, &STREAM_TARGET_BILLED_BYTES),
-        );
-        zones.emit(
-            snapshot,
-            &[
-                "stream_target_id",
-                "stream_target_name",
-                "deleted",
-                "protocol",
-                "zone",
-            ],
-            (
-                &STREAM_TARGET_ZONE_USED_BYTES,
-                &STREAM_TARGET_ZONE_BILLED_BYTES,
-            ),
-        );
+        totals.emit(snapshot.table(&STREAM_TARGETS));
+        zones.emit(snapshot.table(&STREAM_TARGET_ZONES));
         self.targets.send_replace(Targets::Known(Arc::new(targets)));
         Ok(())
     }
@@ -407,51 +390,64 @@ impl ResourceEndpoint {
             }
         }
         bodies.sort_by_key(|(index, _)| *index);
+        let mut viewers = Vec::with_capacity(bodies.len());
         for (index, body) in bodies {
-            emit_viewers(snapshot, &targets[index], &model::viewer_data(&body)?);
+            viewers.push((&targets[index], model::viewer_data(&body)?));
         }
+        emit_viewers(snapshot, &self.account.cardinality, &viewers);
         Ok(())
     }
 }
 
-fn emit_viewers(snapshot: &mut SnapshotBuilder, target: &TargetRef, data: &ViewerData) {
-    let base = [
-        ("stream_target_id", target.id.as_str()),
-        ("stream_target_name", target.name.as_str()),
-    ];
-    let mut write = |labels: &[(&str, &str)],
-                     v: &Viewers,
-                     families: (&'static GaugeFamily, &'static GaugeFamily)| {
-        if let Some(n) = v.total_unique_viewers {
-            snapshot.gauge(families.0, labels, n);
-        }
-        if let Some(s) = v.seconds_total_viewing_time {
-            snapshot.gauge(families.1, labels, s);
-        }
+/// Viewer totals and breakdowns of every target, one table each, so that
+/// caps and filters apply to targets as to any other rows.
+fn emit_viewers(
+    snapshot: &mut SnapshotBuilder,
+    cardinality: &Cardinality,
+    viewers: &[(&TargetRef, ViewerData)],
+) {
+    let values = |v: &Viewers| {
+        [
+            v.total_unique_viewers.map(Number::from),
+            v.seconds_total_viewing_time.map(Number::from),
+        ]
     };
-    write(&base, &data.total, (&UNIQUE_VIEWERS, &VIEWING_SECONDS));
-    for (label, breakdown, families) in [
-        (
-            "country",
-            &data.countries,
-            (&UNIQUE_VIEWERS_BY_COUNTRY, &VIEWING_SECONDS_BY_COUNTRY),
-        ),
-        (
-            "protocol",
-            &data.protocols,
-            (&UNIQUE_VIEWERS_BY_PROTOCOL, &VIEWING_SECONDS_BY_PROTOCOL),
-        ),
-        (
-            "rendition",
-            &data.renditions,
-            (&UNIQUE_VIEWERS_BY_RENDITION, &VIEWING_SECONDS_BY_RENDITION),
-        ),
-    ] {
-        for (key, v) in &breakdown.0 {
-            let labels = [base[0], base[1], (label, key.as_str())];
-            write(&labels, v, families);
+    let mut totals = snapshot.table(&VIEWERS);
+    for (target, data) in viewers {
+        let id = vec![target.id.clone(), target.name.clone()];
+        if cardinality.keeps(&target.name) {
+            totals.row(&[], id, values(&data.total));
+        } else {
+            totals.folded(&[], values(&data.total), 1);
         }
     }
+    totals.finish();
+    for (table, breakdown) in [
+        (
+            &VIEWERS_BY_COUNTRY,
+            (|d: &ViewerData| &d.countries) as fn(&ViewerData) -> &_,
+        ),
+        (&VIEWERS_BY_PROTOCOL, |d: &ViewerData| &d.protocols),
+        (&VIEWERS_BY_RENDITION, |d: &ViewerData| &d.renditions),
+    ] {
+        let mut rows = snapshot.table(table);
+        for (target, data) in viewers {
+            for (key, v) in &breakdown(data).0 {
+                let id = vec![target.id.clone(), target.name.clone()];
+                if cardinality.keeps(&target.name) {
+                    rows.row(&[key], id, values(v));
+                } else {
+                    rows.folded(&[key], values(v), 1);
+                }
+            }
+        }
+        rows.finish();
+    }
+}
+
+/// `id`, `name` and `deleted` of a usage row, as id label values.
+fn identity(row: &UsageRow) -> Vec<String> {
+    vec![row.id.clone(), name(row), deleted(row)]
 }
 
 fn name(row: &UsageRow) -> String {
@@ -466,15 +462,31 @@ fn deleted(row: &UsageRow) -> String {
     }
 }
 
-/// Used and billed amounts per label set; rows with the same labels (the
-/// API may list an id twice) are summed so that no series is duplicated.
-#[derive(Default)]
-struct Sums(BTreeMap<Vec<String>, (Option<u64>, Option<u64>)>);
+/// Used and billed amounts per row; rows with the same labels (the API may
+/// list an id twice) are summed so that no series is duplicated. Rows whose
+/// name `include`/`exclude` drops are summed apart, never stored.
+struct Sums<'a> {
+    cardinality: &'a Cardinality,
+    rows: BTreeMap<(Vec<String>, Vec<String>), Pair>,
+    excluded: BTreeMap<Vec<String>, (Pair, usize)>,
+}
 
-impl Sums {
+type Pair = (Option<u64>, Option<u64>);
+
+impl<'a> Sums<'a> {
+    fn new(cardinality: &'a Cardinality) -> Self {
+        Sums {
+            cardinality,
+            rows: BTreeMap::new(),
+            excluded: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a row: `group` labels, `identity` (id, name, deleted).
     fn add(
         &mut self,
-        labels: Vec<String>,
+        group: Vec<String>,
+        identity: Vec<String>,
         used: Option<u64>,
         billed: Option<u64>,
     ) -> Result<(), ProviderError> {
@@ -487,30 +499,28 @@ impl Sums {
                 (a, b) => Ok(a.or(b)),
             }
         }
-        let entry = self.0.entry(labels).or_default();
+        let entry = if self.cardinality.keeps(&identity[1]) {
+            self.rows.entry((group, identity)).or_default()
+        } else {
+            let (pair, rows) = self.excluded.entry(group).or_default();
+            *rows += 1;
+            pair
+        };
         *entry = (plus(entry.0, used)?, plus(entry.1, billed)?);
         Ok(())
     }
 
-    fn emit(
-        self,
-        snapshot: &mut SnapshotBuilder,
-        names: &[&str],
-        (used_family, billed_family): (&'static GaugeFamily, &'static GaugeFamily),
-    ) {
-        for (values, (used, billed)) in self.0 {
-            let labels: Vec<(&str, &str)> = names
-                .iter()
-                .copied()
-                .zip(values.iter().map(String::as_str))
-                .collect();
-            if let Some(used) = used {
-                snapshot.gauge(used_family, &labels, used);
-            }
-            if let Some(billed) = billed {
-                snapshot.gauge(billed_family, &labels, billed);
-            }
+    fn emit(self, mut table: TableBuilder) {
+        let values = |(used, billed): Pair| [used.map(Number::from), billed.map(Number::from)];
+        for (group, (pair, rows)) in self.excluded {
+            let group: Vec<&str> = group.iter().map(String::as_str).collect();
+            table.folded(&group, values(pair), rows);
         }
+        for ((group, id), pair) in self.rows {
+            let group: Vec<&str> = group.iter().map(String::as_str).collect();
+            table.row(&group, id, values(pair));
+        }
+        table.finish();
     }
 }
 
