@@ -90,6 +90,39 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Per account, a digest of everything its endpoints are built from:
+    /// its keys (secrets included) and the global settings they use. Equal
+    /// digests: a reload keeps the account's data.
+    pub fn fingerprints(&self) -> Vec<(&'static str, String, [u8; 32])> {
+        use crate::providers::{scaleengine, wowza};
+        use sha2::{Digest, Sha256};
+        let global = format!(
+            "{:?}|{:?}|{:?}|{}",
+            self.refresh_interval, self.timeout, self.previous_periods, self.max_response_bytes
+        );
+        let digest = |debug: String, secrets: Vec<&str>| -> [u8; 32] {
+            let mut hash = Sha256::new();
+            hash.update(&global);
+            hash.update(debug);
+            for secret in secrets {
+                hash.update([0]);
+                hash.update(secret);
+            }
+            hash.finalize().into()
+        };
+        let scaleengine = self.scaleengine.iter().map(|a| {
+            let fingerprint = digest(format!("{a:?}"), a.secrets());
+            (scaleengine::PROVIDER, a.account.clone(), fingerprint)
+        });
+        let wowza = self.wowza.iter().map(|a| {
+            let fingerprint = digest(format!("{a:?}"), a.secrets());
+            (wowza::PROVIDER, a.account.clone(), fingerprint)
+        });
+        scaleengine.chain(wowza).collect()
+    }
+}
+
 /// One account's quotas and prices, whatever its provider.
 pub struct Billing<'a> {
     pub provider: &'static str,

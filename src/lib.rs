@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod period;
 pub mod providers;
 pub mod refresh;
+pub mod reload;
 pub mod server;
 pub mod simulator;
 pub mod web;
@@ -26,11 +27,29 @@ use providers::http::{Limits, Upstream};
 use refresh::Refresher;
 use server::AppState;
 
+/// Where a configuration was read from, so that it can be read again
+/// (SIGHUP, `POST /-/reload`).
+pub struct Source {
+    pub path: std::path::PathBuf,
+    /// `--shard.count`, `--shard.index`.
+    pub shard: (u32, u32),
+}
+
 /// Wires providers, refresher and exposition for `config`, all reading
 /// time from `clock`. Nothing is fetched until [`Refresher::start`] or a
-/// scrape.
+/// scrape. With a `source`, the state can reload it.
 pub fn assemble(
     config: &Config,
+    telemetry_path: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<AppState>, reqwest::Error> {
+    assemble_from(config, None, telemetry_path, clock)
+}
+
+/// [`assemble`] for a configuration read from `source`, reloadable.
+pub fn assemble_from(
+    config: &Config,
+    source: Option<Source>,
     telemetry_path: &str,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<AppState>, reqwest::Error> {
@@ -52,6 +71,15 @@ pub fn assemble(
         Arc::new(cache_metrics.clone()),
         clock.clone(),
     );
+    let reloader = source.map(|source| {
+        reload::Reloader::new(
+            source.path,
+            source.shard,
+            config.clone(),
+            upstream.clone(),
+            clock.clone(),
+        )
+    });
     Ok(Arc::new(AppState {
         exposition: Exposition::new(
             upstream_metrics,
@@ -61,5 +89,6 @@ pub fn assemble(
         ),
         refresher,
         telemetry_path: telemetry_path.to_string(),
+        reloader,
     }))
 }

@@ -18,7 +18,7 @@ use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
 use video_usage_exporter::server::{self, Limits};
 use video_usage_exporter::web::{Web, WebConfig};
-use video_usage_exporter::{assemble, simulator};
+use video_usage_exporter::{assemble_from, simulator};
 
 /// `--version`: the same values as `video_usage_exporter_build_info`.
 const VERSION: &str = concat!(
@@ -207,9 +207,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
-    let state = assemble(&config, &cli.telemetry_path, Arc::new(SystemClock))
+    let source = (!cli.demo).then(|| video_usage_exporter::Source {
+        path: cli.config_file.clone(),
+        shard: (cli.shard_count, cli.shard_index),
+    });
+    let state = assemble_from(&config, source, &cli.telemetry_path, Arc::new(SystemClock))
         .context("building the HTTP client")?;
     state.refresher.start();
+    reload_on_sighup(state.clone());
     tracing::info!(address = %addr, telemetry_path = %cli.telemetry_path,
         version = env!("CARGO_PKG_VERSION"), "listening");
     server::serve_with(listener, state, Arc::new(web), limits, shutdown_signal()).await?;
@@ -225,6 +230,24 @@ fn listen_address(text: &str) -> anyhow::Result<SocketAddr> {
     };
     full.parse()
         .with_context(|| format!("--web.listen-address `{text}` is not host:port or :port"))
+}
+
+/// SIGHUP re-reads the configuration file, as Prometheus does.
+fn reload_on_sighup(state: Arc<server::AppState>) {
+    let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
+        Ok(hangup) => hangup,
+        Err(err) => {
+            tracing::warn!(error = %err, "cannot listen for SIGHUP; reload with POST /-/reload");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            let state = state.clone();
+            // The outcome is logged and exported by the reload itself.
+            let _ = tokio::task::spawn_blocking(move || state.reload()).await;
+        }
+    });
 }
 
 async fn shutdown_signal() {

@@ -10,9 +10,11 @@
 //! classic text format (counters are named `_total` there, and there is no
 //! `# EOF`), since provider gauges are identical in both.
 
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use arc_swap::ArcSwap;
 use bytes::Bytes;
 use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use prometheus_client::collector::Collector;
@@ -303,12 +305,32 @@ impl Collector for StatusCollector {
     }
 }
 
+/// `..._config_last_reload_successful` and its timestamp, as Prometheus
+/// exports for itself.
+#[derive(Clone, Default)]
+pub struct ReloadMetrics {
+    successful: Gauge,
+    last_success: Gauge<f64, AtomicU64>,
+}
+
+impl ReloadMetrics {
+    pub fn succeeded(&self, at: SystemTime) {
+        self.successful.set(1);
+        self.last_success.set(unix_seconds(at));
+    }
+
+    pub fn failed(&self) {
+        self.successful.set(0);
+    }
+}
+
 /// Renders `/metrics` bodies as lists of shared byte chunks.
 pub struct Exposition {
     registry: Registry,
     refresher: Arc<Refresher>,
-    /// Gauges from the configuration (quotas, prices): fixed for its life.
-    configured: Vec<Arc<Snapshot>>,
+    /// Gauges from the configuration (quotas, prices), replaced on reload.
+    configured: ArcSwap<Vec<Arc<Snapshot>>>,
+    reload: ReloadMetrics,
     /// The provider part of the body, rebuilt when a snapshot changes.
     providers: Mutex<Arc<ProviderPart>>,
 }
@@ -365,11 +387,24 @@ impl Exposition {
             "Scrape-time lookups of endpoint data in the refresh cache: `hit` fresh, `miss` stale (a refresh is started)",
             cache.requests,
         );
+        let reload = ReloadMetrics::default();
+        registry.register(
+            "video_usage_exporter_config_last_reload_successful",
+            "1 when the last configuration (re)load succeeded, 0 when it failed",
+            reload.successful.clone(),
+        );
+        registry.register(
+            "video_usage_exporter_config_last_reload_success_timestamp_seconds",
+            "Unix time of the last successful configuration (re)load",
+            reload.last_success.clone(),
+        );
+        reload.succeeded(refresher.clock().now());
         registry.register_collector(Box::new(StatusCollector(refresher.clone())));
         Exposition {
             registry,
             refresher,
-            configured: configured.into_iter().map(Arc::new).collect(),
+            configured: ArcSwap::from_pointee(configured.into_iter().map(Arc::new).collect()),
+            reload,
             providers: Mutex::new(Arc::new(ProviderPart {
                 generation: None,
                 chunks: Vec::new(),
@@ -408,6 +443,18 @@ impl Exposition {
         gzip_body(deflated, own.as_bytes())
     }
 
+    /// Replaces the gauges from the configuration (a reload); served from
+    /// the next change of the refresher's generation.
+    pub fn set_configured(&self, configured: Vec<Snapshot>) {
+        self.configured
+            .store(Arc::new(configured.into_iter().map(Arc::new).collect()));
+    }
+
+    /// The configuration reload gauges.
+    pub fn reload_metrics(&self) -> &ReloadMetrics {
+        &self.reload
+    }
+
     fn provider_part(&self) -> Arc<ProviderPart> {
         let generation = self.refresher.generation();
         let mut cached = self.providers.lock().expect("exposition lock");
@@ -417,7 +464,7 @@ impl Exposition {
                 .targets()
                 .iter()
                 .filter_map(|t| t.snapshot())
-                .chain(self.configured.iter().cloned())
+                .chain(self.configured.load().iter().cloned())
                 .collect();
             *cached = Arc::new(ProviderPart {
                 generation: Some(generation),

@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
-use arc_swap::ArcSwapOption;
+use arc_swap::{ArcSwap, ArcSwapOption};
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
@@ -212,7 +212,8 @@ pub trait CacheObserver: Send + Sync {
 }
 
 pub struct Refresher {
-    targets: Vec<Arc<Target>>,
+    /// Replaced as a whole by a config reload.
+    targets: ArcSwap<Vec<Arc<Target>>>,
     clock: Arc<dyn Clock>,
     observer: Arc<dyn CacheObserver>,
     /// Bumped whenever any target's served data changes.
@@ -231,17 +232,10 @@ impl Refresher {
     ) -> Arc<Self> {
         let targets = endpoints
             .into_iter()
-            .map(|endpoint| {
-                Arc::new(Target {
-                    endpoint,
-                    served: ArcSwapOption::empty(),
-                    status: Mutex::new(Status::default()),
-                    flight: tokio::sync::Mutex::new(()),
-                })
-            })
+            .map(|e| Arc::new(Target::new(e)))
             .collect();
         Arc::new(Refresher {
-            targets,
+            targets: ArcSwap::from_pointee(targets),
             clock,
             observer,
             generation: AtomicU64::new(0),
@@ -250,8 +244,9 @@ impl Refresher {
         })
     }
 
-    pub fn targets(&self) -> &[Arc<Target>] {
-        &self.targets
+    /// The endpoints being served now.
+    pub fn targets(&self) -> Arc<Vec<Arc<Target>>> {
+        self.targets.load_full()
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -265,7 +260,7 @@ impl Refresher {
 
     /// Ready once every endpoint has been fetched once, or failed once.
     pub fn ready(&self) -> bool {
-        self.targets.iter().all(|t| t.status().attempted)
+        self.targets().iter().all(|t| t.status().attempted)
     }
 
     /// Waits until [`Refresher::ready`], but no later than `max` after
@@ -290,8 +285,8 @@ impl Refresher {
     /// Starts the first fetch of every endpoint.
     pub fn start(self: &Arc<Self>) {
         let _ = self.started.set(tokio::time::Instant::now());
-        for index in 0..self.targets.len() {
-            self.spawn_refresh(index);
+        for target in self.targets().iter() {
+            self.spawn_refresh(target.clone());
         }
     }
 
@@ -299,7 +294,7 @@ impl Refresher {
     /// periods and refreshes what is stale, in the background.
     pub fn on_scrape(self: &Arc<Self>) {
         let now = self.clock.now();
-        for (index, target) in self.targets.iter().enumerate() {
+        for target in self.targets().iter() {
             if target.drop_if_ended(now) {
                 self.generation.fetch_add(1, Ordering::AcqRel);
             }
@@ -309,7 +304,7 @@ impl Refresher {
             }
             self.observer.miss();
             if !target.backing_off(now) && target.flight.try_lock().is_ok() {
-                self.spawn_refresh(index);
+                self.spawn_refresh(target.clone());
             }
         }
     }
@@ -319,7 +314,8 @@ impl Refresher {
         self: &Arc<Self>,
         index: usize,
     ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
-        self.refresh(index, true).await
+        let target = self.targets()[index].clone();
+        self.refresh(&target, true).await
     }
 
     /// Refreshes endpoint `index` unless `force` is false and it is fresh;
@@ -327,10 +323,9 @@ impl Refresher {
     /// result instead of fetching again.
     async fn refresh(
         self: &Arc<Self>,
-        index: usize,
+        target: &Target,
         force: bool,
     ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
-        let target = &self.targets[index];
         let _flight = target.flight.lock().await;
         if !force {
             let now = self.clock.now();
@@ -369,11 +364,90 @@ impl Refresher {
         outcome
     }
 
-    fn spawn_refresh(self: &Arc<Self>, index: usize) {
+    fn spawn_refresh(self: &Arc<Self>, target: Arc<Target>) {
         let this = self.clone();
         tokio::spawn(async move {
             // The outcome is recorded on the target; nothing else to do here.
-            let _ = this.refresh(index, false).await;
+            let _ = this.refresh(&target, false).await;
         });
+    }
+
+    /// Serves `endpoints` from now on. An endpoint whose provider, account,
+    /// name and period were served before, and whose account `unchanged`
+    /// says is configured as before, keeps its target: its data, status and
+    /// schedule, with no new fetch. The others start fetching now; removed
+    /// ones are dropped with their series.
+    pub fn reconfigure(
+        self: &Arc<Self>,
+        endpoints: Vec<Arc<dyn Endpoint>>,
+        unchanged: impl Fn(&dyn Endpoint) -> bool,
+    ) -> Reconfigured {
+        let old = self.targets();
+        let key = |e: &dyn Endpoint| {
+            (
+                e.provider(),
+                e.account().to_string(),
+                e.name().to_string(),
+                e.schedule().period.label(),
+            )
+        };
+        let mut outcome = Reconfigured::default();
+        let mut fresh = Vec::new();
+        let targets: Vec<Arc<Target>> = endpoints
+            .into_iter()
+            .map(|endpoint| {
+                let wanted = key(endpoint.as_ref());
+                let kept = old
+                    .iter()
+                    .find(|t| key(t.endpoint.as_ref()) == wanted && unchanged(t.endpoint.as_ref()));
+                match kept {
+                    Some(target) => {
+                        outcome.kept += 1;
+                        target.clone()
+                    }
+                    None => {
+                        outcome.started += 1;
+                        let target = Arc::new(Target::new(endpoint));
+                        fresh.push(target.clone());
+                        target
+                    }
+                }
+            })
+            .collect();
+        outcome.removed = old
+            .iter()
+            .filter(|t| {
+                let gone = key(t.endpoint.as_ref());
+                !targets.iter().any(|n| key(n.endpoint.as_ref()) == gone)
+            })
+            .count();
+        self.targets.store(Arc::new(targets));
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        for target in fresh {
+            self.spawn_refresh(target);
+        }
+        outcome
+    }
+}
+
+/// What a [`Refresher::reconfigure`] did, in endpoints.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Reconfigured {
+    /// Kept with their data: nothing about them changed.
+    pub kept: usize,
+    /// New or changed: fetching now.
+    pub started: usize,
+    /// No longer configured at all: gone with their series.
+    pub removed: usize,
+}
+
+impl Target {
+    fn new(endpoint: Arc<dyn Endpoint>) -> Target {
+        Target {
+            endpoint,
+            served: ArcSwapOption::empty(),
+            status: Mutex::new(Status::default()),
+            flight: tokio::sync::Mutex::new(()),
+        }
     }
 }

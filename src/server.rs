@@ -23,7 +23,7 @@ use axum::extract::State;
 use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
@@ -37,17 +37,32 @@ use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 
 use crate::metrics::{Exposition, Format};
-use crate::refresh::Refresher;
+use crate::refresh::{Reconfigured, Refresher};
+use crate::reload::Reloader;
 use crate::web::{self, Web};
 
 pub struct AppState {
     pub refresher: Arc<Refresher>,
     pub exposition: Exposition,
     pub telemetry_path: String,
+    /// Set when the configuration came from a file that can be re-read.
+    pub reloader: Option<Reloader>,
+}
+
+impl AppState {
+    /// Re-reads the configuration file (SIGHUP, `POST /-/reload`).
+    pub fn reload(&self) -> Result<Reconfigured, String> {
+        match &self.reloader {
+            Some(reloader) => reloader.reload(self),
+            None => {
+                Err("nothing to reload: the configuration did not come from a file (--demo)".into())
+            }
+        }
+    }
 }
 
 /// The paths the server serves itself; the telemetry path must be another.
-const OWN_PATHS: [&str; 3] = ["/", "/-/healthy", "/-/ready"];
+const OWN_PATHS: [&str; 4] = ["/", "/-/healthy", "/-/ready", "/-/reload"];
 
 /// Why a `--web.telemetry-path` cannot be served.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +105,7 @@ fn router(state: Arc<AppState>, web: Arc<Web>) -> Router {
         .route("/", get(landing))
         .route("/-/healthy", get(|| async { "Healthy\n" }))
         .route("/-/ready", get(ready))
+        .route("/-/reload", post(reload).put(reload))
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(web, web::guard))
 }
@@ -445,6 +461,28 @@ fn accepts_gzip(header: Option<&str>) -> bool {
     gzip.or(any).is_some_and(|q| q > 0.0)
 }
 
+/// `POST /-/reload`, as Prometheus has it: 200 when the file was applied,
+/// 500 with the reason when it was not (the running config stays).
+async fn reload(State(state): State<Arc<AppState>>) -> Response {
+    let outcome = tokio::task::spawn_blocking(move || state.reload()).await;
+    match outcome {
+        Ok(Ok(done)) => (
+            StatusCode::OK,
+            format!(
+                "Reloaded: {} endpoints kept, {} started, {} removed\n",
+                done.kept, done.started, done.removed
+            ),
+        )
+            .into_response(),
+        Ok(Err(err)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{err}\n")).into_response(),
+        Err(err) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reload failed: {err}\n"),
+        )
+            .into_response(),
+    }
+}
+
 async fn ready(State(state): State<Arc<AppState>>) -> Response {
     if state.refresher.ready() {
         (StatusCode::OK, "Ready\n").into_response()
@@ -488,7 +526,8 @@ async fn landing(State(state): State<Arc<AppState>>) -> Html<String> {
     };
     let mut rows = String::new();
     let mut accounts: Vec<(&'static str, String)> = Vec::new();
-    for t in state.refresher.targets() {
+    let targets = state.refresher.targets();
+    for t in targets.iter() {
         let e = &t.endpoint;
         let schedule = e.schedule();
         let status = t.status();

@@ -478,3 +478,60 @@ fn month_end_on_a_moved_clock_serves_no_old_month_as_new() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// SIGHUP re-reads the config file, as for Prometheus.
+#[test]
+fn sighup_reloads_the_config_file() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime
+        .block_on(Simulator::start(
+            huge_account(10, "hup-key", "hup-secret"),
+            wowza::demo_account(),
+        ))
+        .unwrap();
+    let account = |name: &str| {
+        format!(
+            "  - account: {name}\n    api_url: {}\n    api_key: hup-key\n    api_secret: hup-secret\n    cdn_id: 1\n    apps: [huge]\n    periods: [month]\n",
+            sim.scaleengine_url()
+        )
+    };
+    let dir = temp_dir("sighup");
+    let config = dir.join("config.yml");
+    std::fs::write(&config, format!("scaleengine:\n{}", account("first"))).unwrap();
+    let port = free_port();
+    let exporter = Running(
+        Command::new(BIN)
+            .args([
+                &format!("--config.file={}", config.display()),
+                &format!("--web.listen-address=127.0.0.1:{port}"),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let metrics = format!("http://127.0.0.1:{port}/metrics");
+    let serves = |name: &str| {
+        get(&metrics).is_some_and(|(_, body)| {
+            body.contains(&format!("scaleengine_app_bytes{{account=\"{name}\""))
+        })
+    };
+    wait_for("the first account", Duration::from_secs(30), || {
+        serves("first")
+    });
+    std::fs::write(
+        &config,
+        format!("scaleengine:\n{}{}", account("first"), account("second")),
+    )
+    .unwrap();
+    assert!(Command::new("kill")
+        .args(["-HUP", &exporter.0.id().to_string()])
+        .status()
+        .unwrap()
+        .success());
+    wait_for(
+        "the second account after SIGHUP",
+        Duration::from_secs(30),
+        || serves("second") && serves("first"),
+    );
+}

@@ -582,6 +582,16 @@ async fn an_upstream_echoing_the_request_leaks_no_secret_anywhere() {
     let err = exporter.state.refresher.refresh_now(0).await.unwrap_err();
     let metrics = scrape(exporter.addr).await;
     let landing = get(exporter.addr, "/", &[]).await.text().await.unwrap();
+    // The page shows the last error, HTML-escaped: read it as text.
+    let landing = landing
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    assert!(
+        landing.contains("request was json="),
+        "the page shows the error"
+    );
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(err.to_string().contains("request was json="), "{err}");
     assert!(logs.contains("request was json="), "the failure was logged");

@@ -149,11 +149,8 @@ impl Client {
             .await
     }
 
-    fn secrets(&self) -> [&str; 2] {
-        [
-            self.account.api_key.expose(),
-            self.account.api_secret.expose(),
-        ]
+    fn secrets(&self) -> Vec<&str> {
+        self.account.secrets()
     }
 
     /// `err` without the account's key and secret, or a signature.

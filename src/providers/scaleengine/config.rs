@@ -64,6 +64,13 @@ pub struct ScaleEngineAccount {
     pub cardinality: Cardinality,
 }
 
+impl ScaleEngineAccount {
+    /// The account's secrets, for a reload's change detection.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        vec![self.api_key.expose(), self.api_secret.expose()]
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawScaleEngine {

@@ -74,13 +74,7 @@ impl Client {
     }
 
     fn secrets(&self) -> Vec<&str> {
-        match &self.account.auth {
-            WowzaAuth::Keys {
-                api_key,
-                access_key,
-            } => vec![api_key.expose(), access_key.expose()],
-            WowzaAuth::Token(token) => vec![token.expose()],
-        }
+        self.account.secrets()
     }
 
     /// `err` without the account's credentials.

@@ -88,6 +88,19 @@ pub struct WowzaAccount {
     pub cardinality: Cardinality,
 }
 
+impl WowzaAccount {
+    /// The account's secrets, for a reload's change detection.
+    pub(crate) fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            WowzaAuth::Keys {
+                api_key,
+                access_key,
+            } => vec![api_key.expose(), access_key.expose()],
+            WowzaAuth::Token(token) => vec![token.expose()],
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawWowza {
