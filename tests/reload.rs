@@ -9,7 +9,6 @@ use std::time::Duration;
 use common::*;
 use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
-use video_usage_exporter::server;
 use video_usage_exporter::simulator::scaleengine::Row;
 use video_usage_exporter::simulator::Simulator;
 
@@ -70,20 +69,7 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
         Arc::new(SystemClock),
     )
     .unwrap();
-    state.refresher.start();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::serve(
-        listener,
-        state.clone(),
-        std::future::pending(),
-    ));
-    let ready = state.clone();
-    eventually(Duration::from_secs(30), || {
-        let ready = ready.clone();
-        async move { ready.refresher.ready() }
-    })
-    .await;
+    let addr = serve(state).await.addr;
     let text = scrape(addr).await;
     assert!(has_account(&text, "a") && has_account(&text, "b"));
     let fetched_a = calls_for(&sim, "one");

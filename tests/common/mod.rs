@@ -34,7 +34,12 @@ pub async fn start_exporter(yaml: &str) -> Exporter {
 /// tests never depend on the first-scrape wait.
 pub async fn start_exporter_with_clock(yaml: &str, clock: Arc<dyn Clock>) -> Exporter {
     let config = Config::parse(yaml, "test.yml").expect("test config is valid");
-    let state = video_usage_exporter::assemble(&config, "/metrics", clock).unwrap();
+    serve(video_usage_exporter::assemble(&config, "/metrics", clock).unwrap()).await
+}
+
+/// Starts `state`'s refresher and serves it on 127.0.0.1:0; returns once
+/// every endpoint's first fetch has finished.
+pub async fn serve(state: Arc<AppState>) -> Exporter {
     state.refresher.start();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
