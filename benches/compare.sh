@@ -7,7 +7,8 @@
 #     exporter (PyPI, in a venv) and by nginx as a static file (the floor),
 #     measured with the same client and the same body checks.
 # Every figure comes from a body that was decoded and checked.
-# Usage: bash benches/compare.sh   (needs python3-venv and nginx; installs them as root when missing)
+# Usage: bash benches/compare.sh [growth] [caps] [peers]   (default: all three;
+# needs python3-venv and nginx, installed as root when missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,27 +29,39 @@ cleanup() {
 }
 trap cleanup EXIT
 
-bench() { cargo bench -q --bench scrape 2>/dev/null | grep -v '^$'; }
+bench() { cargo bench -q --bench scrape 2>"$work/bench.err" | grep -v '^$' || { cat "$work/bench.err" >&2; return 1; }; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+parts="${*:-growth caps peers}"
+part() { [[ " $parts " == *" $1 "* ]]; }
+
+if part growth; then
 echo "== growth"
 for urls in 1000 10000 100000 1000000; do
   scrapes=20; [ "$urls" -ge 1000000 ] && scrapes=5
   VUE_BENCH_URLS=$urls VUE_BENCH_SCRAPES=$scrapes bench
 done
 
+fi
+
+if part caps; then
 echo "== max_series: 1000 on 1,000,000 URLs"
 VUE_BENCH_URLS=1000000 VUE_BENCH_MAX_SERIES=1000 VUE_BENCH_SCRAPES=20 bench
+fi
+
+part peers || exit 0
 
 echo "== 100,000 URLs: this exporter, prometheus_client, nginx"
 VUE_BENCH_DUMP="$work/metrics.txt" bench
 mkdir -p "$work/www"
 # Only the provider series: the other servers have no self-metrics.
-grep -v '^video_usage_exporter_\|^# .* video_usage_exporter_\|^# EOF' "$work/metrics.txt" > "$work/www/metrics.txt"
-gzip -1 -k "$work/www/metrics.txt"
+grep -v '^video_usage_exporter_\|^# .* video_usage_exporter_\|^# EOF' "$work/metrics.txt" > "$work/www/metrics"
+gzip -1 -k "$work/www/metrics"
+# nginx's workers run unprivileged; mktemp's directory is private.
+chmod -R a+rX "$work"
 
 py_port=$(free_port)
-"$venv/bin/python" benches/prometheus_client_exporter.py "$work/www/metrics.txt" "$py_port" &
+"$venv/bin/python" benches/prometheus_client_exporter.py "$work/www/metrics" "$py_port" &
 pids+=($!)
 nginx_port=$(free_port)
 cat > "$work/nginx.conf" <<NGINX
@@ -64,17 +77,20 @@ http {
   default_type text/plain;
   server {
     listen 127.0.0.1:$nginx_port;
-    location = /metrics { alias $work/www/metrics.txt; }
+    # /metrics is the file, /metrics.gz its gzip (gzip_static needs root, not alias).
+    root $work/www;
   }
 }
 NGINX
 nginx -c "$work/nginx.conf" &
 pids+=($!)
 for port in "$py_port" "$nginx_port"; do
+  ok=
   for _ in $(seq 1 200); do
-    curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && break
+    curl -sf -o /dev/null "http://127.0.0.1:$port/metrics" && { ok=1; break; }
     sleep 0.1
   done
+  [ -n "$ok" ] || { echo "nothing serves /metrics on port $port" >&2; exit 1; }
 done
 echo "-- prometheus_client $("$venv/bin/python" -c 'import prometheus_client, sys; print(prometheus_client.__version__ if hasattr(prometheus_client, "__version__") else "", sys.version.split()[0])')"
 VUE_BENCH_TARGET="http://127.0.0.1:$py_port/metrics" VUE_BENCH_SCRAPES=5 bench
