@@ -191,6 +191,24 @@ fn unix_seconds(at: SystemTime) -> f64 {
         .as_secs_f64()
 }
 
+/// One gauge family: its descriptor, then a sample per label set.
+fn gauges<'a, L, N>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    samples: impl IntoIterator<Item = (&'a L, N)>,
+) -> Result<(), std::fmt::Error>
+where
+    L: EncodeLabelSet + 'a,
+    ConstGauge<N>: EncodeMetric,
+{
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (labels, value) in samples {
+        ConstGauge::new(value).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
 impl Collector for StatusCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let targets: Vec<_> = self
@@ -209,62 +227,48 @@ impl Collector for StatusCollector {
                 (labels, schedule, t.status(), t.served())
             })
             .collect();
-        let mut up = encoder.encode_descriptor(
+        gauges(
+            &mut encoder,
             "video_usage_exporter_up",
             "1 when the endpoint's last refresh succeeded, 0 when it failed; absent before its first attempt.",
-            None,
-            MetricType::Gauge,
+            targets
+                .iter()
+                .filter(|(_, _, status, _)| status.attempted)
+                .map(|(labels, _, status, _)| (labels, i64::from(status.up))),
         )?;
-        for (labels, _, status, _) in &targets {
-            if status.attempted {
-                ConstGauge::new(i64::from(status.up)).encode(up.encode_family(labels)?)?;
-            }
-        }
-        let mut last = encoder.encode_descriptor(
+        gauges(
+            &mut encoder,
             "video_usage_exporter_last_success_timestamp_seconds",
             "Unix time of the start of the endpoint's last successful refresh.",
-            None,
-            MetricType::Gauge,
+            targets.iter().filter_map(|(labels, _, status, _)| {
+                Some((labels, unix_seconds(status.last_success?)))
+            }),
         )?;
-        for (labels, _, status, _) in &targets {
-            if let Some(at) = status.last_success {
-                ConstGauge::new(unix_seconds(at)).encode(last.encode_family(labels)?)?;
-            }
-        }
-        let mut interval = encoder.encode_descriptor(
+        gauges(
+            &mut encoder,
             "video_usage_exporter_refresh_interval_seconds",
             "The least time between two refreshes of the endpoint (closed periods: their slower cadence).",
-            None,
-            MetricType::Gauge,
+            targets
+                .iter()
+                .map(|(labels, schedule, _, _)| (labels, schedule.refresh_interval.as_secs_f64())),
         )?;
-        for (labels, schedule, _, _) in &targets {
-            ConstGauge::new(schedule.refresh_interval.as_secs_f64())
-                .encode(interval.encode_family(labels)?)?;
-        }
-        let mut series = encoder.encode_descriptor(
+        let served = || {
+            targets
+                .iter()
+                .filter_map(|(labels, _, _, served)| Some((labels, served.as_ref()?)))
+        };
+        gauges(
+            &mut encoder,
             "video_usage_exporter_series",
             "Provider series the endpoint's served data exports.",
-            None,
-            MetricType::Gauge,
+            served().map(|(labels, s)| (labels, s.snapshot.series() as i64)),
         )?;
-        for (labels, _, _, served) in &targets {
-            if let Some(served) = served {
-                ConstGauge::new(served.snapshot.series() as i64)
-                    .encode(series.encode_family(labels)?)?;
-            }
-        }
-        let mut dropped = encoder.encode_descriptor(
+        gauges(
+            &mut encoder,
             "video_usage_exporter_series_dropped",
             "Series that max_series, include/exclude or aggregate_only folded into `__other__` rows in the served data.",
-            None,
-            MetricType::Gauge,
+            served().map(|(labels, s)| (labels, s.snapshot.dropped() as i64)),
         )?;
-        for (labels, _, _, served) in &targets {
-            if let Some(served) = served {
-                ConstGauge::new(served.snapshot.dropped() as i64)
-                    .encode(dropped.encode_family(labels)?)?;
-            }
-        }
         // One start and end per provider, account and period: its endpoints
         // share the period, and the most recent fetch says where it is.
         let mut bounds: Vec<(PeriodLabels, &Served)> = Vec::new();
@@ -281,26 +285,22 @@ impl Collector for StatusCollector {
                 None => bounds.push((key, served)),
             }
         }
-        let mut start = encoder.encode_descriptor(
+        gauges(
+            &mut encoder,
             "video_usage_period_start_timestamp_seconds",
             "Start of the period the served usage data covers (Unix time).",
-            None,
-            MetricType::Gauge,
+            bounds
+                .iter()
+                .map(|(labels, served)| (labels, served.bounds.start.unix_timestamp())),
         )?;
-        for (labels, served) in &bounds {
-            ConstGauge::new(served.bounds.start.unix_timestamp())
-                .encode(start.encode_family(labels)?)?;
-        }
-        let mut end = encoder.encode_descriptor(
+        gauges(
+            &mut encoder,
             "video_usage_period_end_timestamp_seconds",
             "End (exclusive) of the period the served usage data covers: the next boundary for a period in progress, the query time for a rolling window.",
-            None,
-            MetricType::Gauge,
+            bounds
+                .iter()
+                .map(|(labels, served)| (labels, served.bounds.end.unix_timestamp())),
         )?;
-        for (labels, served) in &bounds {
-            ConstGauge::new(served.bounds.end.unix_timestamp())
-                .encode(end.encode_family(labels)?)?;
-        }
         Ok(())
     }
 }

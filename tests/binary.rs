@@ -41,6 +41,21 @@ fn wait_for(what: &str, within: Duration, mut check: impl FnMut() -> bool) {
     }
 }
 
+/// The binary serving `config` on a free port (not waited for).
+fn start_with_config(config: &Path) -> (Running, u16) {
+    let port = free_port();
+    let child = Command::new(BIN)
+        .args([
+            &format!("--config.file={}", config.display()),
+            &format!("--web.listen-address=127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (Running(child), port)
+}
+
 fn start_demo() -> (Running, u16) {
     start_demo_with(Command::new(BIN))
 }
@@ -326,18 +341,7 @@ fn real_prometheus_scrapes_a_100k_url_account_with_gzip() {
         ),
     )
     .unwrap();
-    let port = free_port();
-    let _exporter = Running(
-        Command::new(BIN)
-            .args([
-                &format!("--config.file={}", config.display()),
-                &format!("--web.listen-address=127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (_exporter, port) = start_with_config(&config);
     wait_for("exporter ready", Duration::from_secs(120), || {
         get(&format!("http://127.0.0.1:{port}/-/ready")).is_some_and(|(s, _)| s == 200)
     });
@@ -498,18 +502,7 @@ fn sighup_reloads_the_config_file() {
     let dir = temp_dir("sighup");
     let config = dir.join("config.yml");
     std::fs::write(&config, format!("scaleengine:\n{}", account("first"))).unwrap();
-    let port = free_port();
-    let exporter = Running(
-        Command::new(BIN)
-            .args([
-                &format!("--config.file={}", config.display()),
-                &format!("--web.listen-address=127.0.0.1:{port}"),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (exporter, port) = start_with_config(&config);
     let metrics = format!("http://127.0.0.1:{port}/metrics");
     let serves = |name: &str| {
         get(&metrics).is_some_and(|(_, body)| {

@@ -303,19 +303,11 @@ async fn concurrent_scrapes_never_fetch_a_page_twice() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn stale_data_is_refreshed_once_however_many_scrape_at_once() {
-    let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let sim = Simulator::start_with_clock(
+    let (clock, sim, exporter) = on_manual_clock(
         account(vec![app(1, "a", vec![Row::new("x", 1, 1)], vec![])]),
-        wowza::demo_account(),
-        clock.clone(),
-    )
-    .await
-    .unwrap();
-    let yaml = scaleengine_config(
-        &sim,
         "    apps: [a]\n    periods: [month]\n    refresh_interval: 1m\n",
-    );
-    let exporter = start_exporter_with_clock(&yaml, clock.clone()).await;
+    )
+    .await;
     scrape(exporter.addr).await;
     assert_eq!(sim.scaleengine.calls().len(), 1);
     // Within the interval every scrape is served from memory.
@@ -414,11 +406,19 @@ async fn on_manual_clock(
     account: video_usage_exporter::simulator::scaleengine::Account,
     extra: &str,
 ) -> (Arc<ManualClock>, Simulator, Exporter) {
+    on_manual_clock_with(account, |sim| scaleengine_config(sim, extra)).await
+}
+
+/// [`on_manual_clock`] with the whole config made by `yaml`.
+async fn on_manual_clock_with(
+    account: video_usage_exporter::simulator::scaleengine::Account,
+    yaml: impl FnOnce(&Simulator) -> String,
+) -> (Arc<ManualClock>, Simulator, Exporter) {
     let clock = Arc::new(ManualClock::new(SystemTime::now()));
     let sim = Simulator::start_with_clock(account, wowza::demo_account(), clock.clone())
         .await
         .unwrap();
-    let exporter = start_exporter_with_clock(&scaleengine_config(&sim, extra), clock.clone()).await;
+    let exporter = start_exporter_with_clock(&yaml(&sim), clock.clone()).await;
     (clock, sim, exporter)
 }
 
@@ -457,14 +457,14 @@ async fn each_retry_is_signed_anew_so_a_long_wait_leaves_no_stale_timestamp() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn refused_credentials_wait_a_full_interval_not_seconds() {
-    let sim_account = account(vec![app(1, "a", vec![Row::new("x", 1, 1)], vec![])]);
-    let clock = Arc::new(ManualClock::new(SystemTime::now()));
-    let sim = Simulator::start_with_clock(sim_account, wowza::demo_account(), clock.clone())
-        .await
-        .unwrap();
-    let yaml = scaleengine_config(&sim, "    apps: [a]\n    periods: [month]\n")
-        .replace(SECRET, "wrong-secret-value");
-    let exporter = start_exporter_with_clock(&yaml, clock.clone()).await;
+    let (clock, sim, exporter) = on_manual_clock_with(
+        account(vec![app(1, "a", vec![Row::new("x", 1, 1)], vec![])]),
+        |sim| {
+            scaleengine_config(sim, "    apps: [a]\n    periods: [month]\n")
+                .replace(SECRET, "wrong-secret-value")
+        },
+    )
+    .await;
     let attempts = sim.scaleengine.timestamps().len();
     assert_eq!(attempts, 1, "HTTP 200 with status failure is not retried");
     // A generic failure would be retried after 10 s; bad credentials wait
