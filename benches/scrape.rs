@@ -10,7 +10,9 @@
 //! (the account's `max_series`), `VUE_BENCH_SCRAPES` (default 20),
 //! `VUE_BENCH_DUMP=<file>` (write one checked text body there), and
 //! `VUE_BENCH_TARGET=<url>`: measure that server instead (nginx or another
-//! exporter serving the same series), with the same client and checks.
+//! exporter serving the same series), with the same client and checks;
+//! `VUE_BENCH_LOAD_SECONDS=<n>`: then 50 concurrent scrapers for n seconds,
+//! counting the upstream calls they cause.
 //! `benches/compare.sh` runs them all side by side.
 //! Run: `cargo bench --bench scrape`.
 
@@ -101,6 +103,10 @@ async fn measure(url: &str, scrapes: u32, expect: &Expect) -> Vec<u8> {
     let mut sizes = (0, 0);
     let mut times: Vec<Vec<Duration>> = Vec::new();
     let mut text_body = Vec::new();
+    // One body buffer, reused from scrape to scrape as Prometheus's scrape
+    // loop reuses its buffers: the figures are the server's and the
+    // network's, not the client's page faults.
+    let mut buffer = Vec::new();
     for gzip in [false, true] {
         let mut each = Vec::new();
         let mut bodies = Vec::with_capacity(scrapes as usize);
@@ -110,12 +116,15 @@ async fn measure(url: &str, scrapes: u32, expect: &Expect) -> Vec<u8> {
             if gzip {
                 req = req.header("Accept-Encoding", "gzip");
             }
-            let response = req.send().await.unwrap();
+            let mut response = req.send().await.unwrap();
             let encoding = response.headers().get("content-encoding").cloned();
-            let body = response.bytes().await.unwrap();
+            buffer.clear();
+            while let Some(chunk) = response.chunk().await.unwrap() {
+                buffer.extend_from_slice(&chunk);
+            }
             each.push(t.elapsed());
             assert_eq!(encoding.is_some(), gzip, "Content-Encoding as asked");
-            bodies.push(body);
+            bodies.push(buffer.clone());
         }
         times.push(each);
         // Checked after timing, so that the check costs the scrapes nothing.
@@ -129,7 +138,7 @@ async fn measure(url: &str, scrapes: u32, expect: &Expect) -> Vec<u8> {
                 text
             } else {
                 sizes.0 = body.len();
-                body.to_vec()
+                body
             };
             expect.check(&text);
             text_body = text;
@@ -147,6 +156,63 @@ async fn measure(url: &str, scrapes: u32, expect: &Expect) -> Vec<u8> {
         sizes.1 as f64 / 1048576.0
     );
     text_body
+}
+
+/// Concurrent scrapers, as many Prometheus servers (gzip, as they ask),
+/// for `seconds`: the upstream calls they cause must be one per page per
+/// refresh, however many scrape.
+async fn load(sim: &Simulator, metrics: &str, seconds: u64, pages: u64) {
+    const SCRAPERS: usize = 50;
+    sim.scaleengine.clear_log();
+    let until = Instant::now() + Duration::from_secs(seconds);
+    let mut scrapers = tokio::task::JoinSet::new();
+    for _ in 0..SCRAPERS {
+        let url = metrics.to_string();
+        scrapers.spawn(async move {
+            let client = reqwest::Client::new();
+            let mut times = Vec::new();
+            while Instant::now() < until {
+                let t = Instant::now();
+                let response = client
+                    .get(&url)
+                    .header("Accept-Encoding", "gzip")
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(response.status().is_success());
+                response.bytes().await.unwrap();
+                times.push(t.elapsed());
+            }
+            times
+        });
+    }
+    let mut times = Vec::new();
+    while let Some(each) = scrapers.join_next().await {
+        times.extend(each.unwrap());
+    }
+    // A refresh the last scrapes started may still be paging: let it end.
+    let counted = || {
+        let calls = sim.scaleengine.calls();
+        let refreshes = calls.iter().filter(|c| c.offset == 0).count() as u64;
+        let usage = calls.iter().filter(|c| c.command == "video.usage").count() as u64;
+        (usage, refreshes)
+    };
+    let settling = Instant::now();
+    let (usage, refreshes) = loop {
+        let (usage, refreshes) = counted();
+        if usage == refreshes * pages || settling.elapsed() > Duration::from_secs(60) {
+            break (usage, refreshes);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    times.sort();
+    println!(
+        "{SCRAPERS} concurrent gzip scrapers for {seconds} s: {} scrapes (median {:.2?}, p99 {:.2?}); upstream: {usage} video.usage calls = {refreshes} refreshes x {pages} pages",
+        times.len(),
+        times[times.len() / 2],
+        times[times.len() * 99 / 100],
+    );
+    assert_eq!(usage, refreshes * pages, "one call per page per refresh");
 }
 
 #[tokio::main]
@@ -247,6 +313,9 @@ async fn main() {
         "exporter peak RSS, with a refresh while serving: {:.0} MiB",
         peak_rss_mib(exporter.0.id())
     );
+    if let Some(seconds) = env_u64("VUE_BENCH_LOAD_SECONDS") {
+        load(&sim, &metrics, seconds, urls.div_ceil(1000)).await;
+    }
     if let Ok(path) = std::env::var("VUE_BENCH_DUMP") {
         std::fs::write(path, body).unwrap();
     }

@@ -139,7 +139,7 @@ mod tests {
         let text: String = configured_gauges(&config)
             .iter()
             .flat_map(|s| s.families().iter())
-            .map(|f| String::from_utf8(f.text.to_vec()).unwrap())
+            .map(|f| String::from_utf8(f.samples.text().to_vec()).unwrap())
             .collect();
         for line in [
             "video_usage_quota_bytes{provider=\"wowza\",account=\"w\",resource=\"egress\",period=\"month\"} 50000000000000\n",

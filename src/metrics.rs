@@ -26,8 +26,8 @@ use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
-use crate::exposition::GaugeFamily;
 use crate::exposition::Snapshot;
+use crate::exposition::{GaugeFamily, Samples};
 use crate::providers::http::{CallLabels, Observer};
 use crate::refresh::{CacheObserver, Refresher, Served};
 
@@ -336,11 +336,12 @@ pub struct Exposition {
 }
 
 /// The provider data of one generation of snapshots: the snapshots' own
-/// chunks under one header per family, and, once a scraper asks for gzip,
-/// their deflate stream.
+/// samples under one header per family, and, once a scraper asks for
+/// gzip, their deflate stream.
+#[derive(Default)]
 struct ProviderPart {
     generation: Option<u64>,
-    chunks: Vec<Bytes>,
+    pieces: Vec<Samples>,
     deflated: OnceLock<Deflated>,
 }
 
@@ -405,11 +406,7 @@ impl Exposition {
             refresher,
             configured: ArcSwap::from_pointee(configured.into_iter().map(Arc::new).collect()),
             reload,
-            providers: Mutex::new(Arc::new(ProviderPart {
-                generation: None,
-                chunks: Vec::new(),
-                deflated: OnceLock::new(),
-            })),
+            providers: Mutex::new(Arc::default()),
         }
     }
 
@@ -433,13 +430,13 @@ impl Exposition {
             }
         };
         if !gzip {
-            let mut chunks = providers.chunks.clone();
+            let mut chunks: Vec<Bytes> = providers.pieces.iter().map(Samples::text).collect();
             chunks.push(Bytes::from(own));
             return chunks;
         }
         let deflated = providers
             .deflated
-            .get_or_init(|| deflate(&providers.chunks));
+            .get_or_init(|| deflate(&providers.pieces));
         gzip_body(deflated, own.as_bytes())
     }
 
@@ -459,6 +456,9 @@ impl Exposition {
         let generation = self.refresher.generation();
         let mut cached = self.providers.lock().expect("exposition lock");
         if cached.generation != Some(generation) {
+            // Let go of the old data before the new is rendered, so that
+            // a large account is not held twice.
+            *cached = Arc::default();
             let snapshots: Vec<_> = self
                 .refresher
                 .targets()
@@ -468,7 +468,7 @@ impl Exposition {
                 .collect();
             *cached = Arc::new(ProviderPart {
                 generation: Some(generation),
-                chunks: group_families(&snapshots),
+                pieces: group_families(&snapshots),
                 deflated: OnceLock::new(),
             });
         }
@@ -485,16 +485,18 @@ const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
 /// internally, so no call ever returns with output still held back.
 const DEFLATE_ROOM: usize = 256 * 1024;
 
-/// Raw deflate of `chunks` ending in a completed sync flush: byte-aligned,
-/// no final block, so another deflate stream may follow it.
-fn deflate(chunks: &[Bytes]) -> Deflated {
+/// Raw deflate of `pieces` ending in a completed sync flush: byte-aligned,
+/// no final block, so another deflate stream may follow it. Samples not
+/// rendered yet are rendered a chunk at a time, not kept.
+fn deflate(pieces: &[Samples]) -> Deflated {
     let mut crc = Crc::new();
     let mut compress = Compress::new(Compression::fast(), false);
-    let total: usize = chunks.iter().map(Bytes::len).sum();
-    let mut data = Vec::with_capacity(total / 8 + DEFLATE_ROOM);
-    for chunk in chunks {
-        crc.update(chunk);
-        compress_all(&mut compress, chunk, &mut data, FlushCompress::None);
+    let mut data = Vec::with_capacity(DEFLATE_ROOM);
+    for piece in pieces {
+        piece.write_chunks(|chunk| {
+            crc.update(chunk);
+            compress_all(&mut compress, chunk, &mut data, FlushCompress::None);
+        });
     }
     compress_all(&mut compress, &[], &mut data, FlushCompress::Sync);
     Deflated {
@@ -559,7 +561,7 @@ fn gzip_body(providers: &Deflated, own: &[u8]) -> Vec<Bytes> {
 }
 
 /// Each family once: its header, then the samples of every snapshot.
-fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Bytes> {
+fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Samples> {
     let mut order: Vec<&'static GaugeFamily> = Vec::new();
     for s in snapshots {
         for f in s.families() {
@@ -570,17 +572,17 @@ fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Bytes> {
     }
     let mut chunks = Vec::new();
     for family in order {
-        chunks.push(Bytes::from(format!(
+        chunks.push(Samples::from(Bytes::from(format!(
             "# HELP {0} {1}\n# TYPE {0} gauge\n",
             family.name, family.help
-        )));
+        ))));
         for s in snapshots {
             for f in s
                 .families()
                 .iter()
                 .filter(|f| std::ptr::eq(f.family, family))
             {
-                chunks.push(f.text.clone());
+                chunks.push(f.samples.clone());
             }
         }
     }
@@ -646,8 +648,11 @@ mod tests {
         );
     }
 
-    use crate::exposition::SnapshotBuilder;
-    use crate::providers::scaleengine::{APP_BYTES, APP_REQUESTS, VIDEO_BYTES, VIDEO_REQUESTS};
+    use crate::exposition::{Cardinality, Rows, SnapshotBuilder};
+    use crate::period::Period;
+    use crate::providers::scaleengine::{
+        APP_BYTES, APP_REQUESTS, VIDEOS, VIDEO_BYTES, VIDEO_REQUESTS,
+    };
     use proptest::prelude::*;
     use std::io::{Read as _, Write as _};
     use std::process::{Command, Stdio};
@@ -655,8 +660,13 @@ mod tests {
     /// The provider part and the gzip body for it followed by `own`.
     fn bodies(snapshots: &[Arc<Snapshot>], own: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let chunks = group_families(snapshots);
+        // Deflated first: tables not rendered yet stream into the compressor.
         let gzip = gzip_body(&deflate(&chunks), own).concat();
-        let mut text = chunks.concat();
+        let mut text = chunks
+            .iter()
+            .map(Samples::text)
+            .collect::<Vec<_>>()
+            .concat();
         text.extend_from_slice(own);
         (text, gzip)
     }
@@ -701,23 +711,26 @@ mod tests {
         );
     }
 
-    /// The account of issue 16: one app `huge`, `n` URLs.
+    /// The account of issue 16: one app `huge`, `n` URLs, as the
+    /// ScaleEngine endpoint builds it.
     fn huge_account(n: u64) -> Arc<Snapshot> {
-        let mut b = SnapshotBuilder::new("main");
+        let mut b = SnapshotBuilder::usage("main", &Period::Month, &Cardinality::default());
         let (mut bytes, mut requests) = (0, 0);
+        let mut rows = Rows::new(&VIDEOS);
         for i in 0..n {
             let url = format!("live/channel-{i:06}/playlist.m3u8");
-            let labels = [
-                ("app", "huge"),
-                ("video_url", url.as_str()),
-                ("period", "month"),
+            let values = [
+                Some((5_000_000 + 13 * i).into()),
+                Some((10 + i % 97).into()),
             ];
-            b.gauge(&VIDEO_BYTES, &labels, 5_000_000 + 13 * i);
-            b.gauge(&VIDEO_REQUESTS, &labels, 10 + i % 97);
+            rows.add(&[&url], values);
             bytes += 5_000_000 + 13 * i;
             requests += 10 + i % 97;
         }
-        let labels = [("app", "huge"), ("period", "month")];
+        let mut table = b.table(&VIDEOS);
+        table.rows(&["huge"], rows);
+        table.finish();
+        let labels = [("app", "huge")];
         b.gauge(&APP_BYTES, &labels, bytes);
         b.gauge(&APP_REQUESTS, &labels, requests);
         Arc::new(b.finish())
@@ -744,11 +757,21 @@ mod tests {
             (any::<u64>(), 0usize..60_000, 1usize..200).prop_map(|(seed, lines, alphabet)| {
                 let mut rng = fastrand::Rng::with_seed(seed);
                 let mut b = SnapshotBuilder::new("acct");
+                // Half the snapshots hold a table: rendered in chunks when deflated.
+                let mut rows = rng.bool().then(|| Rows::new(&VIDEOS));
                 for i in 0..lines {
                     let len = rng.usize(0..120);
                     let url: String = (0..len)
                         .map(|_| char::from_u32(32 + rng.u32(0..alphabet as u32)).unwrap_or('x'))
                         .collect();
+                    if let Some(rows) = &mut rows {
+                        let values = [
+                            Some(rng.u64(..1 << 40).into()),
+                            Some(rng.u64(..1 << 40).into()),
+                        ];
+                        rows.add(&[&url], values);
+                        continue;
+                    }
                     let family = if rng.bool() {
                         &VIDEO_BYTES
                     } else {
@@ -756,6 +779,11 @@ mod tests {
                     };
                     let id = i.to_string();
                     b.gauge(family, &[("video_url", &url), ("i", &id)], rng.u64(..));
+                }
+                if let Some(rows) = rows {
+                    let mut table = b.table(&VIDEOS);
+                    table.rows(&["app"], rows);
+                    table.finish();
                 }
                 Arc::new(b.finish())
             });

@@ -5,7 +5,6 @@
 //! duplicates included). An empty page before that, or more pages than
 //! `max_pages`, is an error: half a result must never become a snapshot.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
@@ -17,6 +16,7 @@ use super::config::{AppRef, CdnField, ScaleEngineAccount};
 use super::model::{self, App, UsagePage};
 use super::sign::signed_json;
 use crate::clock::Clock;
+use crate::exposition::Rows;
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -196,7 +196,7 @@ impl Client {
     /// time (at most that many held in memory) and checked in order.
     /// Without `count`, pages follow one another until a short one.
     async fn usage_pages(&self, app: &AppRef, date: Date) -> Result<Pages, ProviderError> {
-        let mut usage = AppUsage::default();
+        let mut usage = AppUsage::new();
         let first = self.page(app, date, 0).await?;
         let step = first.usage.len() as u64;
         self.absorb(&mut usage, &first)?;
@@ -302,15 +302,17 @@ impl Client {
     }
 
     /// Adds a page's rows; filtered while parsing, so an excluded URL is
-    /// never stored.
+    /// never stored. The total is checked for overflow, which bounds the
+    /// sum of any URL's duplicate rows too.
     fn absorb(&self, usage: &mut AppUsage, page: &UsagePage) -> Result<(), ProviderError> {
         for row in &page.usage {
+            usage.total.add(row.bytes_total, row.requests_total)?;
             if self.account.cardinality.keeps(&row.video_url) {
-                usage
-                    .rows
-                    .entry(row.video_url.clone())
-                    .or_default()
-                    .add(row.bytes_total, row.requests_total)?;
+                let values = [
+                    Some(row.bytes_total.into()),
+                    Some(row.requests_total.into()),
+                ];
+                usage.rows.add(&[&row.video_url], values);
             } else {
                 usage.excluded.add(row.bytes_total, row.requests_total)?;
                 usage.excluded_rows += 1;
@@ -333,13 +335,27 @@ impl Client {
 }
 
 /// One app's usage in one period.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct AppUsage {
-    /// Per kept video URL, duplicate rows summed.
-    pub rows: BTreeMap<String, Usage>,
+    /// The kept rows by video URL (bytes, requests); duplicate URLs are
+    /// summed when the table is finished.
+    pub rows: Rows,
+    /// All rows summed, kept and excluded: the app's total.
+    pub total: Usage,
     /// The rows `include`/`exclude` dropped, summed, and how many.
     pub excluded: Usage,
     pub excluded_rows: usize,
+}
+
+impl AppUsage {
+    fn new() -> Self {
+        AppUsage {
+            rows: Rows::new(&super::VIDEOS),
+            total: Usage::default(),
+            excluded: Usage::default(),
+            excluded_rows: 0,
+        }
+    }
 }
 
 /// The outcome of one pass over the pages.

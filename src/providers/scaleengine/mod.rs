@@ -18,7 +18,7 @@ use futures_util::{stream, StreamExt as _};
 use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
 use crate::exposition::{GaugeFamily, Snapshot, SnapshotBuilder, Table};
 use crate::period::{Bounds, Period};
-use client::{Client, Date, Usage};
+use client::{Client, Date};
 use config::ScaleEngineAccount;
 
 pub const PROVIDER: &str = "scaleengine";
@@ -32,7 +32,7 @@ pub static VIDEO_REQUESTS: GaugeFamily = GaugeFamily {
     help: "Play, pause and stop commands received for a video URL or stream in the period so far (video.usage requests_total).",
 };
 /// The per-URL families, capped together by `max_series` (ranked by bytes).
-static VIDEOS: Table = Table {
+pub(crate) static VIDEOS: Table = Table {
     families: [&VIDEO_BYTES, &VIDEO_REQUESTS],
     group: &["app"],
     id: &["video_url"],
@@ -107,15 +107,14 @@ impl UsageEndpoint {
         while let Some((app, usage)) = usages.next().await {
             let usage = usage?;
             let app_label = app.to_string();
-            let mut total = usage.excluded;
-            let both = |u: Usage| [Some(u.bytes.into()), Some(u.requests.into())];
+            let excluded = [
+                Some(usage.excluded.bytes.into()),
+                Some(usage.excluded.requests.into()),
+            ];
             let group = [app_label.as_str()];
-            videos.folded(&group, both(usage.excluded), usage.excluded_rows);
-            for (url, row) in usage.rows {
-                total.add(row.bytes, row.requests)?;
-                videos.row(&group, vec![url], both(row));
-            }
-            totals.push((app_label, total));
+            videos.folded(&group, excluded, usage.excluded_rows);
+            videos.rows(&group, usage.rows);
+            totals.push((app_label, usage.total));
         }
         videos.finish();
         for (app, total) in totals {

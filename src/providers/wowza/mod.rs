@@ -414,9 +414,8 @@ fn emit_viewers(
     };
     let mut totals = snapshot.table(&VIEWERS);
     for (target, data) in viewers {
-        let id = vec![target.id.clone(), target.name.clone()];
         if cardinality.keeps(&target.name) {
-            totals.row(&[], id, values(&data.total));
+            totals.row(&[], &[&target.id, &target.name], values(&data.total));
         } else {
             totals.folded(&[], values(&data.total), 1);
         }
@@ -433,9 +432,8 @@ fn emit_viewers(
         let mut rows = snapshot.table(table);
         for (target, data) in viewers {
             for (key, v) in &breakdown(data).0 {
-                let id = vec![target.id.clone(), target.name.clone()];
                 if cardinality.keeps(&target.name) {
-                    rows.row(&[key], id, values(v));
+                    rows.row(&[key], &[&target.id, &target.name], values(v));
                 } else {
                     rows.folded(&[key], values(v), 1);
                 }
@@ -518,7 +516,8 @@ impl<'a> Sums<'a> {
         }
         for ((group, id), pair) in self.rows {
             let group: Vec<&str> = group.iter().map(String::as_str).collect();
-            table.row(&group, id, values(pair));
+            let id: Vec<&str> = id.iter().map(String::as_str).collect();
+            table.row(&group, &id, values(pair));
         }
         table.finish();
     }
