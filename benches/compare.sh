@@ -5,7 +5,9 @@
 #  2. max_series: 1000 on the 1M-URL account;
 #  3. at 100k URLs, the same series served by a Python prometheus_client
 #     exporter (PyPI, in a venv) and by nginx as a static file (the floor),
-#     measured with the same client and the same body checks.
+#     measured with the same client and the same body checks; then 50
+#     concurrent scrapers for 10 s against this exporter, counting the
+#     upstream calls they cause.
 # Every figure comes from a body that was decoded and checked.
 # Usage: bash benches/compare.sh [growth] [caps] [peers]   (default: all three;
 # needs python3-venv and nginx, installed as root when missing)
@@ -52,7 +54,7 @@ fi
 part peers || exit 0
 
 echo "== 100,000 URLs: this exporter, prometheus_client, nginx"
-VUE_BENCH_DUMP="$work/metrics.txt" bench
+VUE_BENCH_DUMP="$work/metrics.txt" VUE_BENCH_LOAD_SECONDS=10 bench
 mkdir -p "$work/www"
 # Only the provider series: the other servers have no self-metrics.
 grep -v '^video_usage_exporter_\|^# .* video_usage_exporter_\|^# EOF' "$work/metrics.txt" > "$work/www/metrics"

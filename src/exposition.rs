@@ -214,12 +214,16 @@ impl Rows {
             }));
     }
 
-    /// Orders the rows by id and sums the rows of a repeated id, in the
-    /// order they came (a stable sort: float sums do not depend on it).
+    /// Orders the rows by id and sums the rows of a repeated id in the
+    /// order they came (equal ids are ordered by where their text starts),
+    /// sorting in place: no second copy of the rows.
     fn seal(&mut self) {
         let ids = &self.ids;
-        self.entries
-            .sort_by(|a, b| ids[a.start..a.end].cmp(&ids[b.start..b.end]));
+        self.entries.sort_unstable_by(|a, b| {
+            ids[a.start..a.end]
+                .cmp(&ids[b.start..b.end])
+                .then(a.start.cmp(&b.start))
+        });
         self.entries.dedup_by(|later, kept| {
             let same = ids[later.start..later.end] == ids[kept.start..kept.end];
             if same {

@@ -290,7 +290,7 @@ async fn concurrent_scrapes_never_fetch_a_page_twice() {
         .collect();
     let sim = start_scaleengine(account(vec![app(1, "a", rows.clone(), rows)])).await;
     let exporter = start_exporter(&scaleengine_config(&sim, "    apps: [a]\n")).await;
-    let scrapes: Vec<_> = (0..40)
+    let scrapes: Vec<_> = (0..50)
         .map(|_| tokio::spawn(scrape(exporter.addr)))
         .collect();
     for s in scrapes {
@@ -314,9 +314,9 @@ async fn stale_data_is_refreshed_once_however_many_scrape_at_once() {
     clock.advance(Duration::from_secs(59));
     scrape(exporter.addr).await;
     assert_eq!(sim.scaleengine.calls().len(), 1);
-    // Past it, 40 scrapers find the data stale at once: one fetch.
+    // Past it, 50 scrapers find the data stale at once: one fetch.
     clock.advance(Duration::from_secs(2));
-    let scrapes: Vec<_> = (0..40)
+    let scrapes: Vec<_> = (0..50)
         .map(|_| tokio::spawn(scrape(exporter.addr)))
         .collect();
     for s in scrapes {
