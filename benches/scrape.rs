@@ -145,8 +145,9 @@ async fn measure(url: &str, scrapes: u32, expect: &Expect) -> Vec<u8> {
         }
     }
     println!(
-        "scrape, text format: median {:.2?} for {:.1} MiB",
-        median(&times[0]),
+        "scrape, text format: first {:.2?}, then median {:.2?}, for {:.1} MiB",
+        times[0][0],
+        median(&times[0][1..]),
         sizes.0 as f64 / 1048576.0
     );
     println!(

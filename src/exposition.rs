@@ -178,6 +178,7 @@ impl Rows {
 
     /// Adds a row: its id label values in the table's order.
     pub fn add(&mut self, id: &[&str], values: Values) {
+        debug_assert_eq!(id.len(), self.id_labels.len(), "one value per id label");
         let start = self.ids.len();
         for (i, value) in id.iter().enumerate() {
             if i > 0 {
@@ -234,6 +235,23 @@ impl Rows {
         self.compact();
     }
 
+    /// Adds a row to sealed rows, in its place: summed with a row of the
+    /// same id (a real URL named `__other__`), so that no series repeats.
+    fn insert_sorted(&mut self, id: &[&str], values: Values) {
+        self.add(id, values);
+        let Some(new) = self.entries.pop() else {
+            unreachable!("just added")
+        };
+        let ids = &self.ids;
+        match self
+            .entries
+            .binary_search_by(|e| ids[e.start..e.end].cmp(&ids[new.start..new.end]))
+        {
+            Ok(same) => add_values(&mut self.entries[same].values, &new.values),
+            Err(place) => self.entries.insert(place, new),
+        }
+    }
+
     /// Keeps the rows `keep` says (by index, in order) and gives the others
     /// to `fold`.
     fn retain(&mut self, keep: &[bool], mut fold: impl FnMut(&Values)) {
@@ -264,6 +282,8 @@ impl Rows {
                 };
             }
             self.ids = ids;
+        } else {
+            self.ids.shrink_to_fit();
         }
         self.entries.shrink_to_fit();
     }
@@ -367,6 +387,10 @@ impl TableBuilder<'_> {
 
     /// Adds the rows of one group at once.
     pub fn rows(&mut self, group: &[&str], rows: Rows) {
+        debug_assert!(
+            std::ptr::eq(rows.id_labels, self.table.id),
+            "rows of this table"
+        );
         self.group(group).rows.append(rows);
     }
 
@@ -379,7 +403,8 @@ impl TableBuilder<'_> {
     }
 
     /// Sums duplicates, caps, adds the `__other__` rows, and hands the
-    /// table to the snapshot: groups in label order, rows in id order.
+    /// table to the snapshot: groups in label order, rows in the order of
+    /// their escaped id text (which also breaks ties at the cap).
     pub fn finish(mut self) {
         for group in &mut self.groups {
             group.rows.seal();
@@ -393,8 +418,7 @@ impl TableBuilder<'_> {
         for group in &mut self.groups {
             if let Some((values, rows)) = group.other.take() {
                 folded += rows;
-                group.rows.add(&other_id, values);
-                group.rows.seal();
+                group.rows.insert_sorted(&other_id, values);
             }
         }
         self.snapshot.dropped += folded * self.table.families.len();
@@ -450,12 +474,13 @@ impl TableData {
         }
     }
 
-    /// At least the length of family `column`'s text.
+    /// The length of family `column`'s text, or a little more (see
+    /// [`VALUE_LEN`]).
     fn capacity(&self, column: usize) -> usize {
         self.groups
             .iter()
             .map(|g| {
-                let fixed = g.heads[column].len() + g.tail.len() + MAX_VALUE_LEN + 1;
+                let fixed = g.heads[column].len() + g.tail.len() + VALUE_LEN + 1;
                 g.rows
                     .entries
                     .iter()
@@ -467,9 +492,9 @@ impl TableData {
     }
 }
 
-/// The longest sample value written: a `u64` (20 digits) or an `f64` in
-/// Rust's shortest form (`-1.7976931348623157e308`).
-const MAX_VALUE_LEN: usize = 24;
+/// Room for a sample value: a `u64` has at most 20 digits. A large `f64`
+/// (written without an exponent) may need more; the buffer then grows.
+const VALUE_LEN: usize = 24;
 
 /// One family's column of a table: rendered at most once.
 #[derive(Debug)]
@@ -933,9 +958,32 @@ mod tests {
         assert_eq!(snapshot.series(), 10);
     }
 
+    /// Tables shaped like Wowza's: two id labels first, with and without a
+    /// group label after them.
+    static TARGETS: Table = Table {
+        families: [&BYTES, &REQUESTS],
+        group: &[],
+        id: &["id", "name"],
+        id_first: true,
+    };
+
+    static ZONES: Table = Table {
+        families: [&BYTES, &REQUESTS],
+        group: &["zone"],
+        id: &["id", "name"],
+        id_first: true,
+    };
+
+    const SHAPES: [&Table; 3] = [&ROWS, &TARGETS, &ZONES];
+
+    /// A row: group number, two id values (the second only where the
+    /// table has two id labels), two values.
+    type TestRow = (u8, String, String, Option<u64>, Option<u64>);
+
     /// The reference for tables: rows summed in a map, capped by a full
     /// sort, every sample written on its own with the simplest escaping.
-    fn reference(rows: &[TestRow], max: Option<usize>) -> (Vec<String>, usize) {
+    /// Ties at the cap go to the first in label text order.
+    fn reference(shape: usize, rows: &[TestRow], max: Option<usize>) -> (Vec<String>, usize) {
         fn escape(s: &str) -> String {
             s.chars()
                 .map(|c| match c {
@@ -952,9 +1000,20 @@ mod tests {
                 (a, b) => a.or(b),
             }
         }
-        let mut sums: BTreeMap<(String, String), (Option<u64>, Option<u64>)> = BTreeMap::new();
-        for (app, id, a, b) in rows {
-            let sum = sums.entry((format!("app{app}"), escape(id))).or_default();
+        // The labels that identify a row as they are written, but for the
+        // closing quote (label text order, as ties are broken).
+        let id_text = |id: &str, name: &str| match shape {
+            0 => format!("url=\"{}", escape(id)),
+            _ => format!("id=\"{}\",name=\"{}", escape(id), escape(name)),
+        };
+        let group = |g: u8| match shape {
+            1 => String::new(),
+            _ => format!("g{g}"),
+        };
+        type Sums = BTreeMap<(String, String), (Option<u64>, Option<u64>)>;
+        let mut sums = Sums::new();
+        for (g, id, name, a, b) in rows {
+            let sum = sums.entry((group(*g), id_text(id, name))).or_default();
             *sum = (plus(sum.0, *a), plus(sum.1, *b));
         }
         let all: Vec<_> = sums.into_iter().collect();
@@ -967,24 +1026,29 @@ mod tests {
                 kept[i] = false;
             }
         }
-        let mut out: BTreeMap<(String, String), (Option<u64>, Option<u64>)> = BTreeMap::new();
+        let mut out = Sums::new();
         let mut folded = 0;
-        for (((app, id), (a, b)), kept) in all.into_iter().zip(kept) {
+        for (((g, id), (a, b)), kept) in all.into_iter().zip(kept) {
             let id = if kept {
                 id
             } else {
                 folded += 1;
-                OTHER.to_string()
+                id_text(OTHER, OTHER)
             };
-            let sum = out.entry((app, id)).or_default();
+            let sum = out.entry((g, id)).or_default();
             *sum = (plus(sum.0, a), plus(sum.1, b));
         }
         let mut lines = Vec::new();
-        for ((app, id), (a, b)) in out {
+        for ((g, id), (a, b)) in out {
+            let labels = match shape {
+                0 => format!("app=\"{g}\",{id}\""),
+                1 => format!("{id}\""),
+                _ => format!("{id}\",zone=\"{g}\""),
+            };
             for (family, value) in [("test_bytes", a), ("test_requests", b)] {
                 if let Some(v) = value {
                     lines.push(format!(
-                        "{family}{{account=\"a\",period=\"month\",app=\"{app}\",url=\"{id}\"}} {v}"
+                        "{family}{{account=\"a\",period=\"month\",{labels}}} {v}"
                     ));
                 }
             }
@@ -993,34 +1057,53 @@ mod tests {
         (lines, folded * 2)
     }
 
-    type TestRow = (u8, String, Option<u64>, Option<u64>);
-
     proptest::proptest! {
         #[test]
         fn tables_render_like_the_reference(
+            shape in 0usize..3,
             rows in proptest::collection::vec(
-                (0u8..3, "[ab\"\\\\\n _]{0,3}", proptest::option::of(0u64..1000), proptest::option::of(0u64..1000)),
+                (
+                    0u8..3,
+                    // Now and then a real id that reads `__other__`.
+                    proptest::prop_oneof![
+                        9 => "[ab\"\\\\\n _]{0,3}",
+                        1 => proptest::strategy::Just(OTHER.to_string()),
+                    ],
+                    proptest::prop_oneof![
+                        9 => "[a\"\\\\\n]{0,2}",
+                        1 => proptest::strategy::Just(OTHER.to_string()),
+                    ],
+                    proptest::option::of(0u64..1000),
+                    proptest::option::of(0u64..1000),
+                ),
                 0..80,
             ),
             max in proptest::option::of(0usize..12),
             whole_groups in proptest::bool::ANY,
         ) {
             let caps = Cardinality { max_series: max, filter: None };
+            let table_shape = SHAPES[shape];
             let mut b = SnapshotBuilder::usage("a", &Period::Month, &caps);
-            let mut table = b.table(&ROWS);
+            let mut table = b.table(table_shape);
             // Whole groups come in two parts each: the second is appended.
             let mut groups: BTreeMap<(String, usize), Rows> = BTreeMap::new();
-            for (i, (app, id, bytes, requests)) in rows.iter().enumerate() {
+            for (i, (g, id, name, bytes, requests)) in rows.iter().enumerate() {
                 let values = [bytes.map(Number::Int), requests.map(Number::Int)];
-                let app = format!("app{app}");
+                let g = format!("g{g}");
+                let group: Vec<&str> = table_shape.group.iter().map(|_| g.as_str()).collect();
+                let id: Vec<&str> = [id.as_str(), name.as_str()][..table_shape.id.len()].to_vec();
                 if whole_groups {
-                    groups.entry((app, i % 2)).or_insert_with(|| Rows::new(&ROWS)).add(&[id], values);
+                    groups
+                        .entry((group.concat(), i % 2))
+                        .or_insert_with(|| Rows::new(table_shape))
+                        .add(&id, values);
                 } else {
-                    table.row(&[&app], &[id], values);
+                    table.row(&group, &id, values);
                 }
             }
-            for ((app, _), rows) in groups {
-                table.rows(&[&app], rows);
+            for ((g, _), rows) in groups {
+                let group: Vec<&str> = table_shape.group.iter().map(|_| g.as_str()).collect();
+                table.rows(&group, rows);
             }
             table.finish();
             let snapshot = b.finish();
@@ -1037,7 +1120,7 @@ mod tests {
                 })
                 .collect();
             lines.sort();
-            let (expected, dropped) = reference(&rows, max);
+            let (expected, dropped) = reference(shape, &rows, max);
             proptest::prop_assert_eq!(&lines, &expected);
             proptest::prop_assert_eq!(snapshot.series(), expected.len());
             proptest::prop_assert_eq!(snapshot.dropped(), dropped);

@@ -456,9 +456,6 @@ impl Exposition {
         let generation = self.refresher.generation();
         let mut cached = self.providers.lock().expect("exposition lock");
         if cached.generation != Some(generation) {
-            // Let go of the old data before the new is rendered, so that
-            // a large account is not held twice.
-            *cached = Arc::default();
             let snapshots: Vec<_> = self
                 .refresher
                 .targets()

@@ -3,8 +3,9 @@
 //! A provider turns one or more upstream calls into an [`Endpoint`] whose
 //! `fetch` returns a complete [`Snapshot`], or an error. The snapshot holds
 //! its samples ready to send (per-row tables compactly, rendered once, by
-//! the first scrape that needs them), so a scrape only concatenates bytes. A provider never sees Prometheus or the HTTP
-//! server; the core never sees a provider's wire format.
+//! the first scrape that needs them), so a scrape only concatenates bytes.
+//! A provider never sees Prometheus or the HTTP server; the core never sees
+//! a provider's wire format.
 //!
 //! Adding a provider is one module below this one and one line in
 //! [`endpoints`].

@@ -169,7 +169,8 @@ impl Client {
         Ok(distinct_apps(apps))
     }
 
-    /// All usage rows of one app and period, duplicate URLs summed.
+    /// All usage rows of one app and period (a URL's duplicate rows are
+    /// summed when the table is finished).
     ///
     /// Pages are trusted only while they are consistent: when `count`
     /// changes between pages, or a page repeats the one before, the data
