@@ -166,6 +166,13 @@ struct Entry {
     values: Values,
 }
 
+impl Entry {
+    /// Its id text in `ids` (the buffer of the [`Rows`] it belongs to).
+    fn id<'a>(&self, ids: &'a [u8]) -> &'a [u8] {
+        &ids[self.start..self.end]
+    }
+}
+
 impl Rows {
     /// No rows yet, for `table`'s id labels.
     pub fn new(table: &'static Table) -> Rows {
@@ -195,10 +202,6 @@ impl Rows {
         });
     }
 
-    fn id(&self, entry: &Entry) -> &[u8] {
-        &self.ids[entry.start..entry.end]
-    }
-
     fn append(&mut self, mut other: Rows) {
         if self.entries.is_empty() {
             // The usual case (a group's rows come at once): no copy.
@@ -220,13 +223,10 @@ impl Rows {
     /// sorting in place: no second copy of the rows.
     fn seal(&mut self) {
         let ids = &self.ids;
-        self.entries.sort_unstable_by(|a, b| {
-            ids[a.start..a.end]
-                .cmp(&ids[b.start..b.end])
-                .then(a.start.cmp(&b.start))
-        });
+        self.entries
+            .sort_unstable_by(|a, b| a.id(ids).cmp(b.id(ids)).then(a.start.cmp(&b.start)));
         self.entries.dedup_by(|later, kept| {
-            let same = ids[later.start..later.end] == ids[kept.start..kept.end];
+            let same = later.id(ids) == kept.id(ids);
             if same {
                 add_values(&mut kept.values, &later.values);
             }
@@ -245,7 +245,7 @@ impl Rows {
         let ids = &self.ids;
         match self
             .entries
-            .binary_search_by(|e| ids[e.start..e.end].cmp(&ids[new.start..new.end]))
+            .binary_search_by(|e| e.id(ids).cmp(new.id(ids)))
         {
             Ok(same) => add_values(&mut self.entries[same].values, &new.values),
             Err(place) => self.entries.insert(place, new),
@@ -274,7 +274,7 @@ impl Rows {
             let mut ids = Vec::with_capacity(used);
             for entry in &mut self.entries {
                 let start = ids.len();
-                ids.extend_from_slice(&self.ids[entry.start..entry.end]);
+                ids.extend_from_slice(entry.id(&self.ids));
                 *entry = Entry {
                     start,
                     end: ids.len(),
@@ -447,6 +447,17 @@ struct GroupData {
 const CHUNK: usize = 256 * 1024;
 
 impl TableData {
+    /// Family `column`'s samples in order: each with its group, its id
+    /// text and its value.
+    fn samples(&self, column: usize) -> impl Iterator<Item = (&GroupData, &[u8], Number)> {
+        self.groups.iter().flat_map(move |group| {
+            group.rows.entries.iter().filter_map(move |entry| {
+                let value = entry.values[column]?;
+                Some((group, entry.id(&group.rows.ids), value))
+            })
+        })
+    }
+
     /// Writes family `column`'s sample lines to `out`, handing it to
     /// `flush` whenever it holds `limit` bytes or more.
     fn render(
@@ -456,20 +467,14 @@ impl TableData {
         limit: usize,
         mut flush: impl FnMut(&mut Vec<u8>),
     ) {
-        for group in &self.groups {
-            let head = &group.heads[column];
-            for entry in &group.rows.entries {
-                let Some(value) = entry.values[column] else {
-                    continue;
-                };
-                out.extend_from_slice(head);
-                out.extend_from_slice(group.rows.id(entry));
-                out.extend_from_slice(&group.tail);
-                value.write_to(out);
-                out.push(b'\n');
-                if out.len() >= limit {
-                    flush(out);
-                }
+        for (group, id, value) in self.samples(column) {
+            out.extend_from_slice(&group.heads[column]);
+            out.extend_from_slice(id);
+            out.extend_from_slice(&group.tail);
+            value.write_to(out);
+            out.push(b'\n');
+            if out.len() >= limit {
+                flush(out);
             }
         }
     }
@@ -477,16 +482,9 @@ impl TableData {
     /// The length of family `column`'s text, or a little more (see
     /// [`VALUE_LEN`]).
     fn capacity(&self, column: usize) -> usize {
-        self.groups
-            .iter()
-            .map(|g| {
-                let fixed = g.heads[column].len() + g.tail.len() + VALUE_LEN + 1;
-                g.rows
-                    .entries
-                    .iter()
-                    .filter(|e| e.values[column].is_some())
-                    .map(|e| fixed + e.end - e.start)
-                    .sum::<usize>()
+        self.samples(column)
+            .map(|(group, id, _)| {
+                group.heads[column].len() + id.len() + group.tail.len() + VALUE_LEN + 1
             })
             .sum()
     }
@@ -729,18 +727,9 @@ impl SnapshotBuilder {
 
     /// Adds a finished table's families, each with at least one sample.
     fn add_table(&mut self, table: &'static Table, groups: Vec<Group>) {
-        let mut counts = [0; 2];
         let groups: Vec<GroupData> = groups
             .into_iter()
             .map(|group| {
-                for (count, column) in counts.iter_mut().zip(0..) {
-                    *count += group
-                        .rows
-                        .entries
-                        .iter()
-                        .filter(|e| e.values[column].is_some())
-                        .count();
-                }
                 let group_labels = table.group.iter().copied().zip(group.labels.iter());
                 let mut before = self.common.clone();
                 let mut tail = b"\"".to_vec();
@@ -769,7 +758,9 @@ impl SnapshotBuilder {
             .collect();
         let data = Arc::new(TableData { groups });
         for (index, family) in table.families.iter().enumerate() {
-            if counts[index] > 0 {
+            let count = data.samples(index).count();
+            self.series += count;
+            if count > 0 {
                 let column = Column {
                     table: data.clone(),
                     index,
@@ -781,7 +772,6 @@ impl SnapshotBuilder {
                 ));
             }
         }
-        self.series += counts[0] + counts[1];
     }
 
     pub fn finish(self) -> Snapshot {

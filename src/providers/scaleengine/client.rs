@@ -16,7 +16,7 @@ use super::config::{AppRef, CdnField, ScaleEngineAccount};
 use super::model::{self, App, UsagePage};
 use super::sign::signed_json;
 use crate::clock::Clock;
-use crate::exposition::Rows;
+use crate::exposition::{Rows, Values};
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -28,6 +28,11 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// Bytes and requests as the values of a `VIDEOS` table row.
+    pub fn values(self) -> Values {
+        [Some(self.bytes.into()), Some(self.requests.into())]
+    }
+
     /// Adds another row; an overflow means the data is corrupt, not large.
     pub fn add(&mut self, bytes: u64, requests: u64) -> Result<(), ProviderError> {
         let overflow = || ProviderError::Decode("usage sum overflows 64 bits".into());
@@ -309,11 +314,11 @@ impl Client {
         for row in &page.usage {
             usage.total.add(row.bytes_total, row.requests_total)?;
             if self.account.cardinality.keeps(&row.video_url) {
-                let values = [
-                    Some(row.bytes_total.into()),
-                    Some(row.requests_total.into()),
-                ];
-                usage.rows.add(&[&row.video_url], values);
+                let usage_of_row = Usage {
+                    bytes: row.bytes_total,
+                    requests: row.requests_total,
+                };
+                usage.rows.add(&[&row.video_url], usage_of_row.values());
             } else {
                 usage.excluded.add(row.bytes_total, row.requests_total)?;
                 usage.excluded_rows += 1;

@@ -107,12 +107,8 @@ impl UsageEndpoint {
         while let Some((app, usage)) = usages.next().await {
             let usage = usage?;
             let app_label = app.to_string();
-            let excluded = [
-                Some(usage.excluded.bytes.into()),
-                Some(usage.excluded.requests.into()),
-            ];
             let group = [app_label.as_str()];
-            videos.folded(&group, excluded, usage.excluded_rows);
+            videos.folded(&group, usage.excluded.values(), usage.excluded_rows);
             videos.rows(&group, usage.rows);
             totals.push((app_label, usage.total));
         }
