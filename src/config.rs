@@ -16,6 +16,7 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 
 use crate::exposition::{Cardinality, Filter};
+use crate::providers::http::Limits;
 pub use crate::providers::scaleengine::config::ScaleEngineAccount;
 pub use crate::providers::wowza::config::WowzaAccount;
 
@@ -90,34 +91,82 @@ impl Config {
     }
 }
 
+/// What a reload compares of one account, as digests (secrets are hashed,
+/// never kept in clear).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Everything its endpoints are built and fetched with: its keys and
+    /// URL, paging, intervals, and the global settings they use; not its
+    /// quotas and prices, which are only gauges.
+    pub fetch: [u8; 32],
+    /// What its data means: which apps, URLs, billing modes and transcoder
+    /// types it covers, its cardinality controls and billing day. While
+    /// this stays, data fetched before a change is still right.
+    pub data: [u8; 32],
+}
+
 impl Config {
-    /// Per account, a digest of everything its endpoints are built from:
-    /// its keys (secrets included) and the global settings they use. Equal
-    /// digests: a reload keeps the account's data.
-    pub fn fingerprints(&self) -> Vec<(&'static str, String, [u8; 32])> {
+    /// The limits of the HTTP client every upstream call goes through.
+    pub fn upstream_limits(&self) -> Limits {
+        Limits {
+            timeout: self.timeout,
+            max_body_bytes: self.max_response_bytes,
+            ..Limits::default()
+        }
+    }
+
+    /// Per provider and account, what a reload compares to decide what it
+    /// keeps (see [`crate::refresh::Carry`]).
+    pub fn fingerprints(&self) -> Vec<(&'static str, String, Fingerprint)> {
         use crate::providers::{scaleengine, wowza};
         use sha2::{Digest, Sha256};
         let global = format!(
             "{:?}|{:?}|{:?}|{}",
             self.refresh_interval, self.timeout, self.previous_periods, self.max_response_bytes
         );
-        let digest = |debug: String, secrets: Vec<&str>| -> [u8; 32] {
+        let digest = |parts: &[&str]| -> [u8; 32] {
             let mut hash = Sha256::new();
-            hash.update(&global);
-            hash.update(debug);
-            for secret in secrets {
-                hash.update([0]);
-                hash.update(secret);
+            for part in parts {
+                hash.update(part.len().to_le_bytes());
+                hash.update(part);
             }
             hash.finalize().into()
         };
+        let fingerprint = |fetch: String, secrets: Vec<&str>, data: String| {
+            let mut parts = vec![global.as_str(), fetch.as_str()];
+            parts.extend(secrets);
+            Fingerprint {
+                fetch: digest(&parts),
+                data: digest(&[&data]),
+            }
+        };
         let scaleengine = self.scaleengine.iter().map(|a| {
-            let fingerprint = digest(format!("{a:?}"), a.secrets());
-            (scaleengine::PROVIDER, a.account.clone(), fingerprint)
+            let fetch = ScaleEngineAccount {
+                quotas: Quotas::default(),
+                prices: None,
+                ..a.clone()
+            };
+            let data = format!("{:?}", (a.cdn_id, &a.apps, &a.urls, &a.cardinality));
+            let print = fingerprint(format!("{fetch:?}"), a.secrets(), data);
+            (scaleengine::PROVIDER, a.account.clone(), print)
         });
         let wowza = self.wowza.iter().map(|a| {
-            let fingerprint = digest(format!("{a:?}"), a.secrets());
-            (wowza::PROVIDER, a.account.clone(), fingerprint)
+            let fetch = WowzaAccount {
+                quotas: Quotas::default(),
+                prices: None,
+                ..a.clone()
+            };
+            let data = format!(
+                "{:?}",
+                (
+                    a.billing_day,
+                    &a.billing_modes,
+                    &a.transcoder_types,
+                    &a.cardinality
+                )
+            );
+            let print = fingerprint(format!("{fetch:?}"), a.secrets(), data);
+            (wowza::PROVIDER, a.account.clone(), print)
         });
         scaleengine.chain(wowza).collect()
     }
@@ -174,9 +223,12 @@ impl Config {
             if let Some(key) = key.filter(|k| !k.is_empty() && !message.contains(*k)) {
                 message = format!("{key}: {message}");
             }
+            // A message may quote a value (`api_url ...`) after expansion.
+            let values = referenced_env(text);
+            let values: Vec<&str> = values.iter().map(String::as_str).collect();
             ConfigError {
                 file: file.to_string(),
-                message,
+                message: crate::providers::redact(&message, &values),
             }
         })
     }
@@ -594,6 +646,16 @@ pub(crate) fn env_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> 
     }
 }
 
+/// The values of the environment variables that `text` names as
+/// `${NAME}`: what an error message must not show.
+fn referenced_env(text: &str) -> Vec<String> {
+    text.split("${")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}'))
+        .filter_map(|(name, _)| std::env::var(name).ok())
+        .collect()
+}
+
 /// Expands `${NAME}`; `$$` is a literal `$`; any other `$` stays as it is.
 fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<String, String> {
     let mut out = String::with_capacity(text.len());
@@ -764,6 +826,20 @@ scaleengine:
             &format!("api_secret: s\n    api_secret_file: {}", path.display()),
         ));
         assert!(e.contains("not both"), "{e}");
+    }
+
+    /// A value from the environment may hold a secret (a token in
+    /// `api_url`): errors quote the value with it removed.
+    #[test]
+    fn errors_never_show_values_from_the_environment() {
+        let path = std::env::var("PATH").expect("tests run with a PATH");
+        let e = error(&GOOD.replace(
+            "https://api.scaleengine.net/stable/",
+            "ftp://user:${PATH}@host/",
+        ));
+        assert!(e.contains("http or https"), "{e}");
+        assert!(e.contains("<redacted>"), "{e}");
+        assert!(!e.contains(&path), "{e}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use clock::Clock;
 use config::Config;
 use metrics::{CacheMetrics, Exposition, UpstreamMetrics};
-use providers::http::{Limits, Upstream};
+use providers::http::{Observer, Upstream};
 use refresh::Refresher;
 use server::AppState;
 
@@ -55,12 +55,8 @@ pub fn assemble_from(
 ) -> Result<Arc<AppState>, reqwest::Error> {
     let upstream_metrics = UpstreamMetrics::new(config.timeout);
     let cache_metrics = CacheMetrics::default();
-    let limits = Limits {
-        timeout: config.timeout,
-        max_body_bytes: config.max_response_bytes,
-        ..Limits::default()
-    };
-    let upstream = Arc::new(Upstream::new(Arc::new(upstream_metrics.clone()), limits)?);
+    let observer: Arc<dyn Observer> = Arc::new(upstream_metrics.clone());
+    let upstream = Arc::new(Upstream::new(observer.clone(), config.upstream_limits())?);
     let context = providers::Context {
         config,
         upstream: &upstream,
@@ -77,6 +73,7 @@ pub fn assemble_from(
             source.shard,
             config.clone(),
             upstream.clone(),
+            observer,
             clock.clone(),
         )
     });

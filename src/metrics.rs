@@ -11,7 +11,7 @@
 //! `# EOF`), since provider gauges are identical in both.
 
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
@@ -453,8 +453,14 @@ impl Exposition {
     }
 
     fn provider_part(&self) -> Arc<ProviderPart> {
+        // A period may have ended since the scrape began.
+        self.refresher.withdraw_ended();
         let generation = self.refresher.generation();
-        let mut cached = self.providers.lock().expect("exposition lock");
+        // Only ever replaced whole: after a panic elsewhere it is still whole.
+        let mut cached = self
+            .providers
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if cached.generation != Some(generation) {
             let snapshots: Vec<_> = self
                 .refresher

@@ -124,22 +124,39 @@ impl fmt::Display for Period {
     }
 }
 
+/// The longest rolling window: longer than any provider keeps usage at a
+/// fine grain, and far from where date arithmetic could overflow.
+pub const MAX_WINDOW: Duration = Duration::from_secs(400 * 86_400);
+
+impl Period {
+    /// `month`, `day`, `previous_month`, `previous_day`, or a rolling
+    /// window: a whole number of seconds up to [`MAX_WINDOW`] (`7d`, `36h`),
+    /// so that every window has a label of its own.
+    pub fn parse(text: &str) -> Result<Period, String> {
+        match text {
+            "month" => return Ok(Period::Month),
+            "day" => return Ok(Period::Day),
+            "previous_month" => return Ok(Period::PreviousMonth),
+            "previous_day" => return Ok(Period::PreviousDay),
+            _ => {}
+        }
+        let expected = "a period is `month`, `day`, `previous_month`, `previous_day` or a rolling window like `7d`";
+        let length = crate::config::parse_duration(text).map_err(|e| format!("{expected}: {e}"))?;
+        if length.subsec_nanos() != 0 {
+            return Err(format!(
+                "rolling window `{text}`: must be a whole number of seconds"
+            ));
+        }
+        if length > MAX_WINDOW {
+            return Err(format!("rolling window `{text}`: must be at most 400d"));
+        }
+        Ok(Period::Rolling(length))
+    }
+}
+
 impl<'de> Deserialize<'de> for Period {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
-        match text.as_str() {
-            "month" => Ok(Period::Month),
-            "day" => Ok(Period::Day),
-            "previous_month" => Ok(Period::PreviousMonth),
-            "previous_day" => Ok(Period::PreviousDay),
-            other => crate::config::parse_duration(other)
-                .map(Period::Rolling)
-                .map_err(|e| {
-                    de::Error::custom(format!(
-                        "a period is `month`, `day`, `previous_month`, `previous_day` or a rolling duration like `7d`: {e}"
-                    ))
-                }),
-        }
+        Period::parse(&String::deserialize(d)?).map_err(de::Error::custom)
     }
 }
 
@@ -257,7 +274,35 @@ mod tests {
         assert_eq!(Period::Rolling(Duration::from_secs(45)).label(), "45s");
     }
 
+    #[test]
+    fn windows_are_whole_seconds_up_to_400_days() {
+        for (text, reason) in [
+            ("20000y", "at most 400d"),
+            ("401d", "at most 400d"),
+            ("500ms", "whole number of seconds"),
+            ("1ms", "whole number of seconds"),
+            ("1500ms", "whole number of seconds"),
+            ("0s", "must be positive"),
+            ("week", "a period is `month`"),
+        ] {
+            let err = Period::parse(text).unwrap_err();
+            assert!(err.contains(reason), "{text}: {err}");
+        }
+        assert_eq!(Period::parse("400d"), Ok(Period::Rolling(MAX_WINDOW)));
+        assert_eq!(Period::parse("36h").unwrap().label(), "36h");
+    }
+
     proptest::proptest! {
+        /// Every valid window's label names it alone: it reads back as the
+        /// same window, so two windows never share a label.
+        #[test]
+        fn window_labels_read_back_as_the_same_window(secs in 1u64..=MAX_WINDOW.as_secs()) {
+            let window = Period::Rolling(Duration::from_secs(secs));
+            proptest::prop_assert_eq!(Period::parse(&window.label()), Ok(window));
+            let bounds = window.bounds(SystemTime::now(), 1);
+            proptest::prop_assert_eq!((bounds.end - bounds.start).whole_seconds() as u64, secs);
+        }
+
         #[test]
         fn bounds_tile_time_without_gaps(secs in 0i64..8_000_000_000, billing_day in 1u8..=28) {
             let now = OffsetDateTime::from_unix_timestamp(secs).unwrap();

@@ -12,13 +12,21 @@
 //! series vanish until the new period's first fetch lands. Closed periods
 //! refresh on their own slower interval and not at all once settled.
 //! Failures back off (doubling from 10 s up to the refresh interval; at
-//! once to the full interval for bad credentials).
+//! once to the full interval for bad credentials); a provider's
+//! `Retry-After` may ask for longer, up to [`MAX_BACKOFF_FLOOR`] or the
+//! refresh interval, whichever is larger.
+//!
+//! A panic while fetching (a bug: no input should cause one) is caught and
+//! recorded as that endpoint's failure; the other endpoints, the locks and
+//! the server are untouched.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, SystemTime};
 
 use arc_swap::{ArcSwap, ArcSwapOption};
+use futures_util::FutureExt as _;
 use tokio::sync::Notify;
 
 use crate::clock::Clock;
@@ -27,6 +35,26 @@ use crate::period::Bounds;
 use crate::providers::{Endpoint, ProviderError};
 
 const FIRST_FAILURE_BACKOFF: Duration = Duration::from_secs(10);
+
+/// The longest back-off is this or the refresh interval, whichever is
+/// larger, whatever `Retry-After` asks for: an endpoint is never frozen for
+/// longer by one header.
+pub const MAX_BACKOFF_FLOOR: Duration = Duration::from_secs(3600);
+
+/// How long to wait after the `failures`-th failure in a row, `err`, of an
+/// endpoint refreshed every `interval`.
+pub fn backoff(failures: u32, err: &ProviderError, interval: Duration) -> Duration {
+    let own = if err.is_auth() {
+        interval
+    } else {
+        FIRST_FAILURE_BACKOFF
+            .saturating_mul(1 << failures.saturating_sub(1).min(16))
+            .min(interval)
+    };
+    // The provider's own `Retry-After` wins when it asks for longer.
+    own.max(err.retry_after().unwrap_or_default())
+        .min(interval.max(MAX_BACKOFF_FLOOR))
+}
 
 /// What the self-metrics and `/-/ready` need to know about one endpoint.
 #[derive(Debug, Clone, Default)]
@@ -78,7 +106,13 @@ impl Target {
     }
 
     pub fn status(&self) -> Status {
-        self.status.lock().expect("status lock").clone()
+        self.status_lock().clone()
+    }
+
+    /// The status, also after a panic elsewhere: every update leaves it
+    /// whole, so a poisoned lock holds nothing half-written.
+    fn status_lock(&self) -> MutexGuard<'_, Status> {
+        self.status.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the served data needs no refresh at `now`.
@@ -119,7 +153,7 @@ impl Target {
                 "cardinality controls fold series into __other__ (see max_series, include, exclude, aggregate_only)"
             );
         }
-        let mut status = self.status.lock().expect("status lock");
+        let mut status = self.status_lock();
         if status.consecutive_failures > 0 {
             tracing::info!(
                 provider = e.provider(),
@@ -139,21 +173,13 @@ impl Target {
 
     fn record_failure(&self, err: &ProviderError, now: SystemTime) {
         let interval = self.endpoint.schedule().refresh_interval;
-        let mut status = self.status.lock().expect("status lock");
+        let mut status = self.status_lock();
         status.consecutive_failures = status.consecutive_failures.saturating_add(1);
-        let backoff = if err.is_auth() {
-            interval
-        } else {
-            FIRST_FAILURE_BACKOFF
-                .saturating_mul(1 << (status.consecutive_failures - 1).min(16))
-                .min(interval)
-        };
-        // The provider's own `Retry-After` wins when it asks for longer.
-        let backoff = backoff.max(err.retry_after().unwrap_or_default());
+        let backoff = backoff(status.consecutive_failures, err, interval);
         status.up = false;
         status.attempted = true;
         status.last_error = Some(err.to_string());
-        status.retry_at = Some(now + backoff);
+        status.retry_at = Some(now.checked_add(backoff).unwrap_or(now));
         let repeated = status.consecutive_failures > 1;
         drop(status);
         let e = self.endpoint.as_ref();
@@ -171,17 +197,27 @@ impl Target {
     }
 
     fn backing_off(&self, now: SystemTime) -> bool {
-        let status = self.status.lock().expect("status lock");
+        let status = self.status_lock();
         status.retry_at.is_some_and(|at| now < at)
     }
 
     /// Stops serving data whose period is over; true when it did. A
     /// back-off from the old period does not delay the new one's fetch.
     fn drop_if_ended(&self, now: SystemTime) -> bool {
-        let ended_now = self.served().is_some_and(|s| ended(&s, now));
+        self.withdraw_if_ended(self.served(), now)
+    }
+
+    /// Withdraws `seen`, this target's data as loaded a moment ago, if its
+    /// period is over and it is still what is served: a snapshot stored in
+    /// between (a fetch of the new period) stays.
+    fn withdraw_if_ended(&self, seen: Option<Arc<Served>>, now: SystemTime) -> bool {
+        if !seen.as_ref().is_some_and(|s| ended(s, now)) {
+            return false;
+        }
+        let before = self.served.compare_and_swap(&seen, None);
+        let ended_now = same(&before, &seen);
         if ended_now {
-            self.served.store(None);
-            let mut status = self.status.lock().expect("status lock");
+            let mut status = self.status_lock();
             status.retry_at = None;
             drop(status);
             let e = self.endpoint.as_ref();
@@ -199,10 +235,33 @@ impl Target {
 
 /// Whether `served` belongs to a period that is over at `now`.
 fn ended(served: &Served, now: SystemTime) -> bool {
-    served
-        .bounds
+    bounds_ended(&served.bounds, now)
+}
+
+/// Whether data fetched for `bounds` is no longer its period's at `now`.
+fn bounds_ended(bounds: &Bounds, now: SystemTime) -> bool {
+    bounds
         .valid_until
         .is_some_and(|until| now >= SystemTime::from(until))
+}
+
+/// Whether two loads of a served slot are the same snapshot.
+fn same(a: &Option<Arc<Served>>, b: &Option<Arc<Served>>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// A fetch that panicked, as the endpoint's failure.
+fn panicked(payload: Box<dyn std::any::Any + Send>) -> ProviderError {
+    let message = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "no message".into());
+    ProviderError::Internal(message)
 }
 
 /// Counts cache lookups; implemented by the self-metrics.
@@ -222,6 +281,9 @@ pub struct Refresher {
     fetched: Notify,
     /// When [`Refresher::start`] ran.
     started: OnceLock<tokio::time::Instant>,
+    /// Set once every endpoint has been attempted: readiness is about
+    /// start-up, and a reload that adds endpoints does not take it back.
+    was_ready: AtomicBool,
 }
 
 impl Refresher {
@@ -241,6 +303,7 @@ impl Refresher {
             generation: AtomicU64::new(0),
             fetched: Notify::new(),
             started: OnceLock::new(),
+            was_ready: AtomicBool::new(false),
         })
     }
 
@@ -258,9 +321,17 @@ impl Refresher {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Ready once every endpoint has been fetched once, or failed once.
+    /// Ready once every endpoint has been fetched once, or failed once;
+    /// from then on, also across reloads.
     pub fn ready(&self) -> bool {
-        self.targets().iter().all(|t| t.status().attempted)
+        if self.was_ready.load(Ordering::Acquire) {
+            return true;
+        }
+        let ready = self.targets().iter().all(|t| t.status().attempted);
+        if ready {
+            self.was_ready.store(true, Ordering::Release);
+        }
+        ready
     }
 
     /// Waits until [`Refresher::ready`], but no later than `max` after
@@ -286,25 +357,35 @@ impl Refresher {
     pub fn start(self: &Arc<Self>) {
         let _ = self.started.set(tokio::time::Instant::now());
         for target in self.targets().iter() {
-            self.spawn_refresh(target.clone());
+            self.spawn_refresh(target.clone(), false);
+        }
+    }
+
+    /// Withdraws the data of periods that have ended. Called by each
+    /// scrape and again right before rendering, so that no ended period's
+    /// data is ever rendered under the current label.
+    pub fn withdraw_ended(&self) {
+        let now = self.clock.now();
+        for target in self.targets().iter() {
+            if target.drop_if_ended(now) {
+                self.generation.fetch_add(1, Ordering::AcqRel);
+            }
         }
     }
 
     /// Called by each scrape before it renders: withdraws data of ended
     /// periods and refreshes what is stale, in the background.
     pub fn on_scrape(self: &Arc<Self>) {
+        self.withdraw_ended();
         let now = self.clock.now();
         for target in self.targets().iter() {
-            if target.drop_if_ended(now) {
-                self.generation.fetch_add(1, Ordering::AcqRel);
-            }
             if target.fresh(now) {
                 self.observer.hit();
                 continue;
             }
             self.observer.miss();
             if !target.backing_off(now) && target.flight.try_lock().is_ok() {
-                self.spawn_refresh(target.clone());
+                self.spawn_refresh(target.clone(), false);
             }
         }
     }
@@ -341,17 +422,10 @@ impl Refresher {
                 )));
             }
         }
-        let schedule = target.endpoint.schedule();
-        let now = self.clock.now();
-        let bounds = schedule.period.bounds(now, schedule.billing_day);
-        let result = target.endpoint.fetch(bounds).await.map(Arc::new);
-        let outcome = match result {
-            Ok(snapshot) => {
-                target.record_success(Served {
-                    snapshot: snapshot.clone(),
-                    bounds,
-                    fetched_at: now,
-                });
+        let outcome = match self.fetch(target).await {
+            Ok(served) => {
+                let snapshot = served.snapshot.clone();
+                target.record_success(served);
                 self.generation.fetch_add(1, Ordering::AcqRel);
                 Ok(snapshot)
             }
@@ -364,24 +438,61 @@ impl Refresher {
         outcome
     }
 
-    fn spawn_refresh(self: &Arc<Self>, target: Arc<Target>) {
+    /// Fetches the target's current period. A fetch that ends after its
+    /// period did (started at 23:59:59 on the 31st) is not the new period's
+    /// data: it is fetched once more for the period now current. A panic
+    /// is a failure of this endpoint only.
+    async fn fetch(&self, target: &Target) -> Result<Served, ProviderError> {
+        let schedule = target.endpoint.schedule();
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let now = self.clock.now();
+            let bounds = schedule.period.bounds(now, schedule.billing_day);
+            let snapshot = AssertUnwindSafe(target.endpoint.fetch(bounds))
+                .catch_unwind()
+                .await
+                .map_err(panicked)??;
+            if !bounds_ended(&bounds, self.clock.now()) {
+                return Ok(Served {
+                    snapshot: Arc::new(snapshot),
+                    bounds,
+                    fetched_at: now,
+                });
+            }
+            if tries >= 2 {
+                return Err(ProviderError::NotReady(format!(
+                    "period {} ended while it was fetched, twice",
+                    schedule.period
+                )));
+            }
+        }
+    }
+
+    /// Refreshes `target` in the background: when it is stale, or at
+    /// once when `force`d.
+    fn spawn_refresh(self: &Arc<Self>, target: Arc<Target>, force: bool) {
         let this = self.clone();
         tokio::spawn(async move {
             // The outcome is recorded on the target; nothing else to do here.
-            let _ = this.refresh(&target, false).await;
+            let _ = this.refresh(&target, force).await;
         });
     }
 
-    /// Serves `endpoints` from now on. An endpoint whose provider, account,
-    /// name and period were served before, and whose account `unchanged`
-    /// says is configured as before, keeps its target: its data, status and
-    /// schedule, with no new fetch. The others start fetching now; removed
-    /// ones are dropped with their series.
+    /// Serves `endpoints` from now on. For an endpoint whose provider,
+    /// account, name and period were served before, `carry` says what of
+    /// the old one stays: everything (its data, status and schedule; no new
+    /// fetch), its data and status until the new endpoint's first fetch
+    /// succeeds (fetching now), or nothing (its data would be wrong:
+    /// fetching now, serving nothing until then). Removed endpoints are
+    /// dropped with their series.
     pub fn reconfigure(
         self: &Arc<Self>,
         endpoints: Vec<Arc<dyn Endpoint>>,
-        unchanged: impl Fn(&dyn Endpoint) -> bool,
+        carry: impl Fn(&dyn Endpoint) -> Carry,
     ) -> Reconfigured {
+        // Latched before new endpoints join, which have not been fetched.
+        self.ready();
         let old = self.targets();
         let key = |e: &dyn Endpoint| {
             (
@@ -392,26 +503,28 @@ impl Refresher {
             )
         };
         let mut outcome = Reconfigured::default();
-        let mut fresh = Vec::new();
+        let mut fetch = Vec::new();
         let targets: Vec<Arc<Target>> = endpoints
             .into_iter()
             .map(|endpoint| {
                 let wanted = key(endpoint.as_ref());
-                let kept = old
-                    .iter()
-                    .find(|t| key(t.endpoint.as_ref()) == wanted && unchanged(t.endpoint.as_ref()));
-                match kept {
-                    Some(target) => {
+                let before = old.iter().find(|t| key(t.endpoint.as_ref()) == wanted);
+                let target = match before.map(|t| (t, carry(endpoint.as_ref()))) {
+                    Some((target, Carry::Everything)) => {
                         outcome.kept += 1;
-                        target.clone()
+                        return target.clone();
                     }
-                    None => {
+                    Some((target, Carry::Data)) => {
+                        outcome.refetched += 1;
+                        Arc::new(Target::inheriting(endpoint, target))
+                    }
+                    Some((_, Carry::Nothing)) | None => {
                         outcome.started += 1;
-                        let target = Arc::new(Target::new(endpoint));
-                        fresh.push(target.clone());
-                        target
+                        Arc::new(Target::new(endpoint))
                     }
-                }
+                };
+                fetch.push(target.clone());
+                target
             })
             .collect();
         outcome.removed = old
@@ -423,19 +536,34 @@ impl Refresher {
             .count();
         self.targets.store(Arc::new(targets));
         self.generation.fetch_add(1, Ordering::AcqRel);
-        for target in fresh {
-            self.spawn_refresh(target);
+        for target in fetch {
+            self.spawn_refresh(target, true);
         }
         outcome
     }
 }
 
+/// What a reload keeps of an endpoint that was served before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Carry {
+    /// Nothing it is fetched with changed: keep it as it is.
+    Everything,
+    /// How it is fetched changed (credentials, URL, intervals, paging), not
+    /// what its data means: serve the old data until the new fetch lands.
+    Data,
+    /// What its data means changed (apps, URL filter, cardinality, billing
+    /// day): the old data would be wrong.
+    Nothing,
+}
+
 /// What a [`Refresher::reconfigure`] did, in endpoints.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Reconfigured {
-    /// Kept with their data: nothing about them changed.
+    /// Kept with their data and schedule: nothing about them changed.
     pub kept: usize,
-    /// New or changed: fetching now.
+    /// Fetch parameters changed: fetching now, serving the old data until then.
+    pub refetched: usize,
+    /// New, or changed so that their old data would be wrong: fetching now.
     pub started: usize,
     /// No longer configured at all: gone with their series.
     pub removed: usize,
@@ -449,5 +577,295 @@ impl Target {
             status: Mutex::new(Status::default()),
             flight: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// A target for `endpoint` that serves `old`'s data and status until
+    /// its own first fetch; no back-off of the old one carries over.
+    fn inheriting(endpoint: Arc<dyn Endpoint>, old: &Target) -> Target {
+        let mut status = old.status();
+        status.retry_at = None;
+        status.consecutive_failures = 0;
+        Target {
+            endpoint,
+            served: ArcSwapOption::new(old.served()),
+            status: Mutex::new(status),
+            flight: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::VecDeque;
+    use std::sync::atomic::AtomicUsize;
+
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::exposition::SnapshotBuilder;
+    use crate::period::Period;
+    use crate::providers::{BoxFuture, Schedule};
+
+    const INTERVAL: Duration = Duration::from_secs(300);
+
+    /// What one fetch of a [`Fake`] does.
+    enum Fetch {
+        Succeed,
+        Fail(ProviderError),
+        Panic,
+        /// Moves the clock by this much, then succeeds.
+        Take(Duration),
+    }
+
+    /// An endpoint that does what its script says, one entry per fetch
+    /// (and succeeds once the script is done).
+    struct Fake {
+        account: String,
+        clock: Arc<ManualClock>,
+        script: Mutex<VecDeque<Fetch>>,
+        calls: AtomicUsize,
+    }
+
+    impl Fake {
+        fn new(account: &str, clock: &Arc<ManualClock>, script: Vec<Fetch>) -> Arc<Fake> {
+            Arc::new(Fake {
+                account: account.into(),
+                clock: clock.clone(),
+                script: Mutex::new(script.into()),
+                calls: AtomicUsize::new(0),
+            })
+        }
+    }
+
+    impl Endpoint for Fake {
+        fn provider(&self) -> &'static str {
+            "fake"
+        }
+        fn account(&self) -> &str {
+            &self.account
+        }
+        fn name(&self) -> &str {
+            "usage"
+        }
+        fn schedule(&self) -> Schedule {
+            Schedule {
+                period: Period::Month,
+                billing_day: 1,
+                refresh_interval: INTERVAL,
+                settle_time: INTERVAL,
+            }
+        }
+        fn fetch(&self, _: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
+            Box::pin(async move {
+                self.calls.fetch_add(1, Ordering::SeqCst);
+                let next = self.script.lock().unwrap().pop_front();
+                match next.unwrap_or(Fetch::Succeed) {
+                    Fetch::Succeed => {}
+                    Fetch::Fail(err) => return Err(err),
+                    Fetch::Panic => panic!("a bug in a provider"),
+                    Fetch::Take(time) => self.clock.advance(time),
+                }
+                Ok(SnapshotBuilder::new(&self.account).finish())
+            })
+        }
+    }
+
+    struct Ignore;
+
+    impl CacheObserver for Ignore {
+        fn hit(&self) {}
+        fn miss(&self) {}
+    }
+
+    fn clock_at(at: time::OffsetDateTime) -> Arc<ManualClock> {
+        Arc::new(ManualClock::new(at.into()))
+    }
+
+    fn refresher(clock: &Arc<ManualClock>, endpoints: Vec<Arc<Fake>>) -> Arc<Refresher> {
+        let endpoints = endpoints
+            .into_iter()
+            .map(|e| e as Arc<dyn Endpoint>)
+            .collect();
+        Refresher::new(endpoints, Arc::new(Ignore), clock.clone())
+    }
+
+    fn rate_limited(retry_after: Duration) -> ProviderError {
+        ProviderError::RateLimited {
+            status: 429,
+            message: "slow down".into(),
+            retry_after: Some(retry_after),
+        }
+    }
+
+    #[test]
+    fn backoff_honours_retry_after_up_to_an_hour_or_the_interval() {
+        let hour = MAX_BACKOFF_FLOOR;
+        let year = Duration::from_secs(31_536_000);
+        assert_eq!(backoff(1, &rate_limited(year), INTERVAL), hour);
+        let six_hours = 6 * hour;
+        assert_eq!(backoff(1, &rate_limited(year), six_hours), six_hours);
+        assert_eq!(
+            backoff(1, &rate_limited(Duration::from_secs(u64::MAX)), INTERVAL),
+            hour
+        );
+        assert_eq!(
+            backoff(1, &rate_limited(Duration::from_secs(90)), INTERVAL),
+            Duration::from_secs(90)
+        );
+        let http = ProviderError::Http("reset".into());
+        assert_eq!(backoff(1, &http, INTERVAL), FIRST_FAILURE_BACKOFF);
+        assert_eq!(backoff(u32::MAX, &http, INTERVAL), INTERVAL);
+    }
+
+    /// `Retry-After: 10000000000000000000` once panicked adding it to the
+    /// clock, poisoning the status lock; `31536000` froze the endpoint for
+    /// a year. Now the endpoint retries within the hour and recovers.
+    #[tokio::test]
+    async fn any_retry_after_is_survived_and_retried_within_the_hour() {
+        for secs in [10_000_000_000_000_000_000, 31_536_000] {
+            let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
+            let fake = Fake::new(
+                "a",
+                &clock,
+                vec![Fetch::Fail(rate_limited(Duration::from_secs(secs)))],
+            );
+            let refresher = refresher(&clock, vec![fake.clone()]);
+            assert!(refresher.refresh_now(0).await.is_err());
+            let target = refresher.targets()[0].clone();
+            let status = target.status();
+            assert!(!status.up);
+            let wait = status
+                .retry_at()
+                .unwrap()
+                .duration_since(clock.now())
+                .unwrap();
+            assert_eq!(wait, MAX_BACKOFF_FLOOR, "Retry-After: {secs}");
+            clock.advance(MAX_BACKOFF_FLOOR);
+            assert!(!target.backing_off(clock.now()));
+            assert!(refresher.refresh(&target, false).await.is_ok());
+            assert!(target.status().up);
+            assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+        }
+    }
+
+    /// The decision for a panic: contained to the fetch, recorded as that
+    /// endpoint's failure (with back-off), retried later; nothing else
+    /// notices, and no lock is left poisoned.
+    #[tokio::test]
+    async fn a_panicking_fetch_fails_only_its_endpoint() {
+        let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
+        let buggy = Fake::new("buggy", &clock, vec![Fetch::Panic]);
+        let fine = Fake::new("fine", &clock, vec![]);
+        let refresher = refresher(&clock, vec![buggy.clone(), fine]);
+        let err = refresher.refresh_now(0).await.unwrap_err();
+        assert!(err.to_string().contains("a bug in a provider"), "{err}");
+        assert!(refresher.refresh_now(1).await.is_ok());
+        let targets = refresher.targets();
+        let status = targets[0].status();
+        assert!(status.attempted && !status.up);
+        assert!(status.last_error.unwrap().starts_with("internal error"));
+        assert!(targets[0].backing_off(clock.now()));
+        assert!(targets[1].status().up);
+        assert!(refresher.ready());
+        clock.advance(FIRST_FAILURE_BACKOFF);
+        assert!(refresher.refresh(&targets[0], false).await.is_ok());
+        assert!(targets[0].status().up);
+    }
+
+    /// A month fetch that starts at 23:59:59 on the 30th and ends in the
+    /// new month is November's data: it is not served as December's; the
+    /// endpoint fetches again for December.
+    #[tokio::test]
+    async fn a_fetch_that_outlives_its_period_is_fetched_again_for_the_new_one() {
+        let clock = clock_at(datetime!(2026-11-30 23:59:59 UTC));
+        let fake = Fake::new("a", &clock, vec![Fetch::Take(Duration::from_secs(2))]);
+        let refresher = refresher(&clock, vec![fake.clone()]);
+        refresher.refresh_now(0).await.unwrap();
+        let served = refresher.targets()[0].served().unwrap();
+        assert_eq!(served.bounds.start, datetime!(2026-12-01 00:00 UTC));
+        assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+    }
+
+    /// Withdrawing is a compare-and-swap: a snapshot of the new period
+    /// stored between the check and the withdrawal stays.
+    #[tokio::test]
+    async fn withdrawing_ended_data_keeps_a_snapshot_stored_meanwhile() {
+        let clock = clock_at(datetime!(2026-11-30 23:00 UTC));
+        let fake = Fake::new("a", &clock, vec![]);
+        let refresher = refresher(&clock, vec![fake]);
+        refresher.refresh_now(0).await.unwrap();
+        let target = refresher.targets()[0].clone();
+        let november = target.served();
+        clock.set(datetime!(2026-12-01 00:00:05 UTC).into());
+        // The new month's fetch lands after the scrape looked.
+        refresher.refresh(&target, true).await.unwrap();
+        let december = target.served().unwrap();
+        assert!(!target.withdraw_if_ended(november, clock.now()));
+        assert!(Arc::ptr_eq(&target.served().unwrap(), &december));
+        // What is served now is withdrawn once it has ended, as before.
+        clock.set(datetime!(2027-01-01 00:00 UTC).into());
+        assert!(target.drop_if_ended(clock.now()));
+        assert!(target.served().is_none());
+    }
+
+    /// A reload keeps what is still right: everything when nothing the
+    /// endpoint is fetched with changed, the data (even while the new
+    /// fetch fails) when only how it is fetched changed, nothing when the
+    /// data's meaning changed. Readiness stays.
+    #[tokio::test]
+    async fn reconfigure_carries_what_is_still_right() {
+        let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
+        let old = [
+            Fake::new("same", &clock, vec![]),
+            Fake::new("fetch", &clock, vec![]),
+            Fake::new("data", &clock, vec![]),
+        ];
+        let refresher = refresher(&clock, old.to_vec());
+        for i in 0..old.len() {
+            refresher.refresh_now(i).await.unwrap();
+        }
+        let before = refresher.targets();
+        let outage = || Fetch::Fail(ProviderError::Http("down".into()));
+        let new = [
+            Fake::new("same", &clock, vec![]),
+            Fake::new("fetch", &clock, vec![outage(), outage()]),
+            Fake::new("data", &clock, vec![outage(), outage()]),
+            Fake::new("added", &clock, vec![outage(), outage()]),
+        ];
+        let endpoints = new.iter().map(|e| e.clone() as Arc<dyn Endpoint>).collect();
+        let outcome = refresher.reconfigure(endpoints, |e| match e.account() {
+            "same" => Carry::Everything,
+            "fetch" => Carry::Data,
+            _ => Carry::Nothing,
+        });
+        assert_eq!(
+            outcome,
+            Reconfigured {
+                kept: 1,
+                refetched: 1,
+                started: 2,
+                removed: 0
+            }
+        );
+        let after = refresher.targets();
+        assert!(Arc::ptr_eq(&after[0], &before[0]));
+        let carried = after[1].served().unwrap();
+        assert!(Arc::ptr_eq(&carried, &before[1].served().unwrap()));
+        assert!(after[1].status().up);
+        assert!(after[2].served().is_none());
+        assert!(refresher.ready(), "a reload does not take readiness back");
+        for i in 1..after.len() {
+            assert!(refresher.refresh_now(i).await.is_err());
+        }
+        // The new fetch failed: the old data is still served.
+        assert!(Arc::ptr_eq(&after[1].served().unwrap(), &carried));
+        assert!(!after[1].status().up);
+        assert_eq!(new[0].calls.load(Ordering::SeqCst), 0);
+        clock.advance(FIRST_FAILURE_BACKOFF);
+        // Its first success replaces it.
+        assert!(refresher.refresh_now(1).await.is_err());
+        assert!(refresher.refresh_now(1).await.is_ok());
+        assert!(!Arc::ptr_eq(&after[1].served().unwrap(), &carried));
     }
 }

@@ -1,22 +1,25 @@
 //! Live reload: SIGHUP and `POST /-/reload` re-read the config file.
 //!
 //! A file that does not load is rejected with its error logged, and the
-//! running configuration keeps serving. A good one replaces the endpoints;
-//! an account whose configuration (secrets included) and the global
-//! settings its endpoints use are unchanged keeps its targets, so its cached
-//! data stays and it is not fetched again. Removed accounts' series go.
-//! `timeout` and `max_response_bytes` apply to the shared HTTP client and
-//! take effect at the next restart.
+//! running configuration keeps serving. A good one replaces the endpoints,
+//! and never withdraws data that is still right: an account whose fetch
+//! parameters are unchanged (only quotas or prices changed, say) keeps its
+//! endpoints, data and schedule; one whose fetch parameters changed
+//! (credentials, URL, intervals, paging, `timeout`) keeps serving its old
+//! data until its first new fetch succeeds; only a change of what the data
+//! means (apps, URLs, cardinality controls, billing day) withdraws it.
+//! Removed accounts' series go. A changed `timeout` or `max_response_bytes`
+//! builds a new HTTP client for the new endpoints.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::Clock;
-use crate::config::Config;
-use crate::providers::http::Upstream;
+use crate::config::{Config, Fingerprint};
+use crate::providers::http::{Observer, Upstream};
 use crate::providers::{self, Context};
-use crate::refresh::Reconfigured;
+use crate::refresh::{Carry, Reconfigured};
 use crate::server::AppState;
 
 /// Where the running configuration came from, and what reloading needs.
@@ -24,9 +27,18 @@ pub struct Reloader {
     path: PathBuf,
     /// `--shard.count`, `--shard.index`.
     shard: (u32, u32),
-    current: Mutex<Config>,
-    upstream: Arc<Upstream>,
+    /// Held for a whole reload, the file's reading included: of two
+    /// reloads racing, the one that reads the file later applies it later.
+    running: Mutex<Running>,
+    /// Receives the upstream calls of a client built anew.
+    observer: Arc<dyn Observer>,
     clock: Arc<dyn Clock>,
+}
+
+/// The configuration being served and the client its endpoints call with.
+struct Running {
+    config: Config,
+    upstream: Arc<Upstream>,
 }
 
 impl Reloader {
@@ -35,34 +47,51 @@ impl Reloader {
         shard: (u32, u32),
         current: Config,
         upstream: Arc<Upstream>,
+        observer: Arc<dyn Observer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Reloader {
             path,
             shard,
-            current: Mutex::new(current),
-            upstream,
+            running: Mutex::new(Running {
+                config: current,
+                upstream,
+            }),
+            observer,
             clock,
         }
     }
 
-    /// Re-reads the file and applies it, or keeps the running config.
+    /// Re-reads the file and applies it, or keeps the running config. The
+    /// error says why in words safe to show anyone; the log has the detail
+    /// (file, line, key), never a secret.
     pub fn reload(&self, state: &AppState) -> Result<Reconfigured, String> {
         let metrics = state.exposition.reload_metrics();
+        let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
         let loaded = Config::load(&self.path).map(|c| c.shard(self.shard.0, self.shard.1));
         let new = match loaded {
             Ok(new) => new,
             Err(err) => {
                 metrics.failed();
                 tracing::error!(error = %err, "config reload failed; the running configuration stays");
-                return Err(err.to_string());
+                return Err("the configuration file is not valid".into());
             }
         };
-        let mut current = self.current.lock().expect("config lock");
-        let (before, after) = (fingerprints(&current), fingerprints(&new));
+        let limits = new.upstream_limits();
+        if limits != running.config.upstream_limits() {
+            match Upstream::new(self.observer.clone(), limits) {
+                Ok(upstream) => running.upstream = Arc::new(upstream),
+                Err(err) => {
+                    metrics.failed();
+                    tracing::error!(error = %err, "config reload failed: cannot build the HTTP client; the running configuration stays");
+                    return Err("cannot build the HTTP client".into());
+                }
+            }
+        }
+        let (before, after) = (fingerprints(&running.config), fingerprints(&new));
         let context = Context {
             config: &new,
-            upstream: &self.upstream,
+            upstream: &running.upstream,
             clock: &self.clock,
         };
         state
@@ -72,12 +101,13 @@ impl Reloader {
             .refresher
             .reconfigure(providers::endpoints(&context), |e| {
                 let key = (e.provider(), e.account().to_string());
-                before.get(&key).is_some_and(|b| after.get(&key) == Some(b))
+                carry(before.get(&key), after.get(&key))
             });
-        *current = new;
+        running.config = new;
         metrics.succeeded(self.clock.now());
         tracing::info!(
             kept = outcome.kept,
+            refetched = outcome.refetched,
             started = outcome.started,
             removed = outcome.removed,
             "config reloaded"
@@ -86,12 +116,20 @@ impl Reloader {
     }
 }
 
-/// Per provider and account, a digest of everything its endpoints are
-/// built from.
-fn fingerprints(config: &Config) -> HashMap<(&'static str, String), [u8; 32]> {
+/// What an account's endpoints keep, from its fingerprints before and after.
+fn carry(before: Option<&Fingerprint>, after: Option<&Fingerprint>) -> Carry {
+    match (before, after) {
+        (Some(b), Some(a)) if b == a => Carry::Everything,
+        (Some(b), Some(a)) if b.data == a.data => Carry::Data,
+        _ => Carry::Nothing,
+    }
+}
+
+/// Per provider and account, its fingerprint.
+fn fingerprints(config: &Config) -> HashMap<(&'static str, String), Fingerprint> {
     config
         .fingerprints()
         .into_iter()
-        .map(|(provider, account, digest)| ((provider, account), digest))
+        .map(|(provider, account, print)| ((provider, account), print))
         .collect()
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::RETRY_AFTER;
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, StatusCode};
 
 use super::ProviderError;
 
@@ -28,7 +28,7 @@ pub trait Observer: Send + Sync {
 }
 
 /// Limits that apply to every upstream call.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     pub timeout: Duration,
     pub max_body_bytes: u64,
@@ -83,11 +83,18 @@ impl Upstream {
         let mut attempt = 1;
         loop {
             let started = Instant::now();
-            let outcome = build(&self.client).send().await;
+            let outcome = self.attempt(&build).await;
+            let code = match &outcome {
+                Attempt::Answered { status, .. } | Attempt::TooLarge { status, .. } => {
+                    status.as_str()
+                }
+                Attempt::Transport(_) => "error",
+            };
+            self.observer.observe(call, code, started.elapsed());
             let retry_after = match outcome {
-                Err(err) => {
-                    self.observer.observe(call, "error", started.elapsed());
-                    let err = ProviderError::Http(err.without_url().to_string()).redact(secrets);
+                // Also a body cut off mid-way: the next attempt may get it whole.
+                Attempt::Transport(err) => {
+                    let err = err.redact(secrets);
                     if attempt >= self.limits.max_attempts {
                         return Err(err);
                     }
@@ -95,12 +102,12 @@ impl Upstream {
                         endpoint = %call.endpoint, attempt, error = %err, "upstream call failed, retrying");
                     None
                 }
-                Ok(response) => {
-                    let status = response.status();
-                    let body = read_limited(response, self.limits.max_body_bytes).await;
-                    self.observer
-                        .observe(call, status.as_str(), started.elapsed());
-                    let (retry_after, body) = body.map_err(|e| e.redact(secrets))?;
+                Attempt::TooLarge { limit, .. } => return Err(ProviderError::TooLarge { limit }),
+                Attempt::Answered {
+                    status,
+                    retry_after,
+                    body,
+                } => {
                     if status.is_success() {
                         return Ok(body);
                     }
@@ -123,6 +130,45 @@ impl Upstream {
         }
     }
 
+    /// One request and its whole body.
+    async fn attempt(&self, build: &impl Fn(&reqwest::Client) -> RequestBuilder) -> Attempt {
+        let transport = |e: reqwest::Error| {
+            Attempt::Transport(ProviderError::Http(e.without_url().to_string()))
+        };
+        let mut response = match build(&self.client).send().await {
+            Ok(response) => response,
+            Err(err) => return transport(err),
+        };
+        let status = response.status();
+        let limit = self.limits.max_body_bytes;
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        if response.content_length().is_some_and(|n| n > limit) {
+            return Attempt::TooLarge { status, limit };
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Attempt::TooLarge { status, limit };
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(err) => return transport(err),
+            }
+        }
+        Attempt::Answered {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
     /// Waits `Retry-After` when given, else exponential backoff; plus up to
     /// 25% jitter so that several accounts do not retry in lockstep.
     fn wait(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -136,30 +182,18 @@ impl Upstream {
     }
 }
 
-async fn read_limited(
-    mut response: Response,
-    limit: u64,
-) -> Result<(Option<Duration>, Vec<u8>), ProviderError> {
-    let retry_after = response
-        .headers()
-        .get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_retry_after);
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(ProviderError::TooLarge { limit });
-    }
-    let mut body = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| ProviderError::Http(e.without_url().to_string()))?
-    {
-        if body.len() as u64 + chunk.len() as u64 > limit {
-            return Err(ProviderError::TooLarge { limit });
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((retry_after, body))
+/// How one attempt ended.
+enum Attempt {
+    /// A whole answer, of any status.
+    Answered {
+        status: StatusCode,
+        retry_after: Option<Duration>,
+        body: Vec<u8>,
+    },
+    /// An answer whose body exceeds the limit: not read, not retried.
+    TooLarge { status: StatusCode, limit: u64 },
+    /// No answer, or one cut off before its end.
+    Transport(ProviderError),
 }
 
 /// `Retry-After` as delay-seconds or as an HTTP date (RFC 9110).
@@ -208,7 +242,89 @@ fn status_error(status: StatusCode, body: &[u8], retry_after: Option<Duration>) 
 pub mod tests {
     use super::*;
 
+    use std::sync::Mutex;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
     struct Ignore;
+
+    /// Remembers the code of every attempt.
+    #[derive(Default)]
+    struct Codes(Mutex<Vec<String>>);
+
+    impl Observer for Codes {
+        fn observe(&self, _: &CallLabels, code: &str, _: Duration) {
+            self.0.lock().unwrap().push(code.to_string());
+        }
+    }
+
+    /// A server on 127.0.0.1 that answers its n-th connection with
+    /// `answers[n]`, raw, and then closes it.
+    async fn raw_server(answers: Vec<Vec<u8>>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for answer in answers {
+                let (mut tcp, _) = listener.accept().await.unwrap();
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tcp.write_all(&answer).await;
+                let _ = tcp.shutdown().await;
+            }
+        });
+        format!("http://{addr}/")
+    }
+
+    fn quick(observer: Arc<dyn Observer>) -> Upstream {
+        let limits = Limits {
+            backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+            ..Limits::default()
+        };
+        Upstream::new(observer, limits).unwrap()
+    }
+
+    fn call() -> CallLabels {
+        CallLabels {
+            provider: "test",
+            account: "a".into(),
+            endpoint: "e".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_cut_off_is_retried_and_counted_as_an_error() {
+        let mut cut = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".to_vec();
+        cut.extend_from_slice(&[b'x'; 100]);
+        let whole = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole".to_vec();
+        let url = raw_server(vec![cut, whole]).await;
+        let codes = Arc::new(Codes::default());
+        let up = quick(codes.clone());
+        let body = up.send(&call(), &[], |c| c.get(&url)).await.unwrap();
+        assert_eq!(body, b"whole");
+        assert_eq!(*codes.0.lock().unwrap(), ["error", "200"]);
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_beyond_any_clock_is_returned_not_slept() {
+        let answer = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 10000000000000000000\r\nContent-Length: 0\r\n\r\n".to_vec();
+        let url = raw_server(vec![answer]).await;
+        let codes = Arc::new(Codes::default());
+        let err = quick(codes.clone())
+            .send(&call(), &[], |c| c.get(&url))
+            .await
+            .unwrap_err();
+        assert!(err
+            .retry_after()
+            .is_some_and(|d| d > Duration::from_secs(1 << 40)));
+        assert_eq!(*codes.0.lock().unwrap(), ["429"]);
+    }
 
     impl Observer for Ignore {
         fn observe(&self, _: &CallLabels, _: &str, _: Duration) {}

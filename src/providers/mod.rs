@@ -86,6 +86,9 @@ pub enum ProviderError {
     Pagination(String),
     #[error("not ready: {0}")]
     NotReady(String),
+    /// The fetch panicked: a bug in the exporter, contained to this fetch.
+    #[error("internal error (a bug; please report it): {0}")]
+    Internal(String),
 }
 
 impl ProviderError {
@@ -122,6 +125,7 @@ impl ProviderError {
             ProviderError::Api(m) => ProviderError::Api(clean(m)),
             ProviderError::ApiAuth(m) => ProviderError::ApiAuth(clean(m)),
             ProviderError::Pagination(m) => ProviderError::Pagination(clean(m)),
+            ProviderError::Internal(m) => ProviderError::Internal(clean(m)),
             other @ (ProviderError::TooLarge { .. } | ProviderError::NotReady(_)) => other,
         }
     }
