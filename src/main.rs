@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
-use video_usage_exporter::server::{self, Limits};
+use video_usage_exporter::server::{self, Limits, Options};
 use video_usage_exporter::web::{Web, WebConfig};
 use video_usage_exporter::{assemble_from, simulator};
 
@@ -57,6 +57,10 @@ struct Cli {
     /// headers; also the longest a keep-alive connection idles.
     #[arg(long = "web.read-header-timeout", default_value = "10s", value_parser = positive_duration)]
     read_header_timeout: Duration,
+    /// Serve `POST /-/reload` (re-read the config file), as Prometheus's
+    /// lifecycle API; SIGHUP reloads either way.
+    #[arg(long = "web.enable-lifecycle")]
+    enable_lifecycle: bool,
     /// Only log messages with the given severity or above.
     #[arg(long = "log.level", value_enum, default_value = "info")]
     log_level: LogLevel,
@@ -179,9 +183,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     let web = load_web(cli.web_config_file.as_deref())?;
-    let limits = Limits {
-        max_connections: cli.max_connections as usize,
-        read_header_timeout: cli.read_header_timeout,
+    let options = Options {
+        limits: Limits {
+            max_connections: cli.max_connections as usize,
+            read_header_timeout: cli.read_header_timeout,
+            ..Limits::default()
+        },
+        enable_lifecycle: cli.enable_lifecycle,
     };
     // The simulator must outlive the server when running the demo.
     let (_demo, config) = if cli.demo {
@@ -217,7 +225,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     reload_on_sighup(state.clone());
     tracing::info!(address = %addr, telemetry_path = %cli.telemetry_path,
         version = env!("CARGO_PKG_VERSION"), "listening");
-    server::serve_with(listener, state, Arc::new(web), limits, shutdown_signal()).await?;
+    server::serve_with(listener, state, Arc::new(web), options, shutdown_signal()).await?;
     tracing::info!("shut down");
     Ok(())
 }
@@ -237,7 +245,8 @@ fn reload_on_sighup(state: Arc<server::AppState>) {
     let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(hangup) => hangup,
         Err(err) => {
-            tracing::warn!(error = %err, "cannot listen for SIGHUP; reload with POST /-/reload");
+            tracing::warn!(error = %err,
+                "cannot listen for SIGHUP; reload with POST /-/reload and --web.enable-lifecycle");
             return;
         }
     };

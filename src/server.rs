@@ -6,21 +6,31 @@
 //! the limits a monitoring target needs against slow or odd clients: a cap
 //! on open connections, a deadline for request headers (slowloris) that
 //! also closes idle keep-alive connections, a header size limit (431), a
-//! deadline for clients that stop reading the response, and TLS from the
-//! web config ([`crate::web`]).
+//! deadline for clients that stop reading the response and one for the
+//! whole response (a client reading a byte a minute would otherwise keep
+//! an old rendering of hundreds of MiB alive), and TLS from the web config
+//! ([`crate::web`]).
+//!
+//! `/-/reload` is Prometheus's lifecycle API: off unless enabled, and then
+//! refused to a browser's cross-origin request, which needs no preflight
+//! when it is a "simple" `text/plain` POST.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, SystemTime};
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, VARY};
+use axum::http::header::{
+    ACCEPT, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_TYPE, HOST, ORIGIN, VARY,
+};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
@@ -28,6 +38,7 @@ use axum::Router;
 use bytes::Bytes;
 use http_body::{Frame, SizeHint};
 use hyper::server::conn::http1;
+use hyper::service::Service as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
@@ -50,12 +61,16 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Re-reads the configuration file (SIGHUP, `POST /-/reload`).
+    /// Re-reads the configuration file (SIGHUP, `POST /-/reload`); the
+    /// outcome is logged.
     pub fn reload(&self) -> Result<Reconfigured, String> {
         match &self.reloader {
             Some(reloader) => reloader.reload(self),
             None => {
-                Err("nothing to reload: the configuration did not come from a file (--demo)".into())
+                let reason =
+                    "nothing to reload: the configuration did not come from a file (--demo)";
+                tracing::warn!("{reason}");
+                Err(reason.into())
             }
         }
     }
@@ -99,13 +114,18 @@ pub fn check_telemetry_path(path: &str) -> Result<(), TelemetryPathError> {
 
 /// The routes, behind the web config's basic auth and headers. The
 /// telemetry path must have passed [`check_telemetry_path`].
-fn router(state: Arc<AppState>, web: Arc<Web>) -> Router {
+fn router(state: Arc<AppState>, web: Arc<Web>, enable_lifecycle: bool) -> Router {
+    let reload = if enable_lifecycle {
+        post(reload).put(reload)
+    } else {
+        post(lifecycle_disabled).put(lifecycle_disabled)
+    };
     Router::new()
         .route(&state.telemetry_path, get(metrics))
         .route("/", get(landing))
         .route("/-/healthy", get(|| async { "Healthy\n" }))
         .route("/-/ready", get(ready))
-        .route("/-/reload", post(reload).put(reload))
+        .route("/-/reload", reload)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(web, web::guard))
 }
@@ -119,6 +139,8 @@ pub struct Limits {
     /// when the server starts waiting for them: so it is also how long an
     /// idle keep-alive connection stays open.
     pub read_header_timeout: Duration,
+    /// For writing one response, from its first byte to its last.
+    pub response_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -126,8 +148,18 @@ impl Default for Limits {
         Limits {
             max_connections: 512,
             read_header_timeout: Duration::from_secs(10),
+            response_timeout: Duration::from_secs(5 * 60),
         }
     }
+}
+
+/// How the server runs, as Prometheus's `web.Options`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub limits: Limits,
+    /// `--web.enable-lifecycle`: serve `POST /-/reload` (SIGHUP reloads
+    /// either way).
+    pub enable_lifecycle: bool,
 }
 
 /// Request line and headers larger than this get 431.
@@ -136,7 +168,7 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// A client that takes no response bytes for this long is disconnected.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Plain HTTP with the default [`Limits`], until `shutdown` resolves; then
+/// Plain HTTP with the default [`Options`], until `shutdown` resolves; then
 /// in-flight requests finish.
 pub async fn serve(
     listener: TcpListener,
@@ -147,7 +179,7 @@ pub async fn serve(
         listener,
         state,
         Arc::new(Web::plain()),
-        Limits::default(),
+        Options::default(),
         shutdown,
     )
     .await
@@ -160,12 +192,13 @@ pub async fn serve_with(
     listener: TcpListener,
     state: Arc<AppState>,
     web: Arc<Web>,
-    limits: Limits,
+    options: Options,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     check_telemetry_path(&state.telemetry_path)
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let service = TowerToHyperService::new(router(state, web.clone()));
+    let limits = options.limits;
+    let service = TowerToHyperService::new(router(state, web.clone(), options.enable_lifecycle));
     let mut http = http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(limits.read_header_timeout)
@@ -179,9 +212,9 @@ pub async fn serve_with(
             slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
             () = &mut shutdown => break,
         };
-        let tcp = tokio::select! {
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(err) => {
                     accept_error(err).await;
                     continue;
@@ -193,12 +226,12 @@ pub async fn serve_with(
             http: http.clone(),
             service: service.clone(),
             watcher: graceful.watcher(),
-            handshake_timeout: limits.read_header_timeout,
+            limits,
         };
         let tls = web.tls_acceptor();
         tokio::spawn(async move {
             let _slot = slot;
-            connection.run(tcp, tls).await;
+            connection.run(tcp, peer, tls).await;
         });
     }
     drop(listener);
@@ -228,46 +261,155 @@ struct Connection {
     http: http1::Builder,
     service: Service,
     watcher: Watcher,
-    handshake_timeout: Duration,
+    limits: Limits,
 }
 
+/// What a client whose certificate rustls refused needs to hear.
+const CLIENT_CERT_HINT: &str = "a client certificate must be an end-entity certificate \
+    (basicConstraints CA:FALSE, extendedKeyUsage clientAuth) issued by a CA in client_ca_file";
+
 impl Connection {
-    async fn run(self, tcp: TcpStream, tls: Option<tokio_rustls::TlsAcceptor>) {
+    async fn run(self, tcp: TcpStream, peer: SocketAddr, tls: Option<tokio_rustls::TlsAcceptor>) {
         let Some(tls) = tls else {
             return self.serve(tcp).await;
         };
-        match tokio::time::timeout(self.handshake_timeout, tls.accept(tcp)).await {
+        match tokio::time::timeout(self.limits.read_header_timeout, tls.accept(tcp)).await {
             Ok(Ok(stream)) => self.serve(stream).await,
-            // Scanners and plain-HTTP clients end here: not worth more.
-            Ok(Err(err)) => tracing::debug!(error = %err, "TLS handshake failed"),
-            Err(_) => tracing::debug!("TLS handshake timed out"),
+            // Scanners and plain-HTTP clients end here too: debug, not more.
+            Ok(Err(err)) => {
+                let refused = err
+                    .get_ref()
+                    .and_then(|e| e.downcast_ref::<rustls::Error>());
+                let hint = matches!(refused, Some(rustls::Error::InvalidCertificate(_)))
+                    .then_some(CLIENT_CERT_HINT);
+                tracing::debug!(%peer, error = %err, hint, "TLS handshake failed");
+            }
+            Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
         }
     }
 
     async fn serve<I: AsyncRead + AsyncWrite + Unpin + Send + 'static>(self, io: I) {
-        let io = TokioIo::new(WriteTimeout::new(io, WRITE_TIMEOUT));
-        let connection = self.http.serve_connection(io, self.service);
+        let bodies = OpenBodies::default();
+        let io = WriteTimeout::new(
+            io,
+            WRITE_TIMEOUT,
+            self.limits.response_timeout,
+            bodies.clone(),
+        );
+        let io = TokioIo::new(io);
+        let service = self.service;
+        let service = hyper::service::service_fn(move |request| {
+            let open = bodies.open();
+            let response = service.call(request);
+            async move {
+                let response = response.await?;
+                Ok::<_, Infallible>(response.map(|body| Body::new(Counted { body, _open: open })))
+            }
+        });
+        let connection = self.http.serve_connection(io, service);
         if let Err(err) = self.watcher.watch(connection).await {
             tracing::debug!(error = %err, "connection closed with an error");
         }
     }
 }
 
+/// How many response bodies of one connection are still being produced:
+/// once none is and the writes are flushed, a response was written whole.
+#[derive(Clone, Default)]
+struct OpenBodies(Arc<AtomicUsize>);
+
+impl OpenBodies {
+    fn open(&self) -> OpenBody {
+        self.0.fetch_add(1, Ordering::AcqRel);
+        OpenBody(self.0.clone())
+    }
+
+    fn none_open(&self) -> bool {
+        self.0.load(Ordering::Acquire) == 0
+    }
+}
+
+/// One of [`OpenBodies`], until dropped.
+struct OpenBody(Arc<AtomicUsize>);
+
+impl Drop for OpenBody {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A response body, counted among its connection's [`OpenBodies`].
+struct Counted {
+    body: Body,
+    _open: OpenBody,
+}
+
+impl http_body::Body for Counted {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
+}
+
 /// A connection whose writes fail once the peer has taken no bytes for
-/// `limit`, so that a client that stops reading frees its slot.
+/// [`WRITE_TIMEOUT`], so that a client that stops reading frees its slot;
+/// or once one response has taken longer than the response timeout, so
+/// that a client that reads ever so slowly frees it (and the body) too.
 struct WriteTimeout<T> {
     io: T,
-    limit: Duration,
+    stall_limit: Duration,
     stalled: Option<Pin<Box<Sleep>>>,
+    response_limit: Duration,
+    /// Started by a response's first write, ended once it is flushed whole.
+    response: Option<Pin<Box<Sleep>>>,
+    bodies: OpenBodies,
 }
 
 impl<T: AsyncWrite + Unpin> WriteTimeout<T> {
-    fn new(io: T, limit: Duration) -> Self {
+    fn new(io: T, stall_limit: Duration, response_limit: Duration, bodies: OpenBodies) -> Self {
         WriteTimeout {
             io,
-            limit,
+            stall_limit,
             stalled: None,
+            response_limit,
+            response: None,
+            bodies,
         }
+    }
+
+    /// `op` on the inner writer, unless the response in progress is past
+    /// its deadline; a write (`start`) starts one when none is in progress.
+    fn write<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        start: bool,
+        op: impl FnOnce(Pin<&mut T>, &mut Context<'_>) -> Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        if start && self.response.is_none() {
+            self.response = Some(Box::pin(tokio::time::sleep(self.response_limit)));
+        }
+        if let Some(deadline) = &mut self.response {
+            if deadline.as_mut().poll(cx).is_ready() {
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the response took longer than the response timeout",
+                )));
+            }
+        }
+        self.progress(cx, op)
     }
 
     /// `op` on the inner writer; while it is pending, the stall clock runs.
@@ -282,7 +424,7 @@ impl<T: AsyncWrite + Unpin> WriteTimeout<T> {
                 Poll::Ready(result)
             }
             Poll::Pending => {
-                let limit = self.limit;
+                let limit = self.stall_limit;
                 let stalled = self
                     .stalled
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
@@ -314,7 +456,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WriteTimeout<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.progress(cx, |io, cx| io.poll_write(cx, buf))
+        self.write(cx, true, |io, cx| io.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -322,19 +464,25 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for WriteTimeout<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.progress(cx, |io, cx| io.poll_write_vectored(cx, bufs))
+        self.write(cx, true, |io, cx| io.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
         self.io.is_write_vectored()
     }
 
+    /// hyper flushes its own buffer first, and flushes us only once that
+    /// is empty: a flush with no body open ends the response.
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.progress(cx, |io, cx| io.poll_flush(cx))
+        let flushed = self.write(cx, false, |io, cx| io.poll_flush(cx));
+        if matches!(flushed, Poll::Ready(Ok(()))) && self.bodies.none_open() {
+            self.response = None;
+        }
+        flushed
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.progress(cx, |io, cx| io.poll_shutdown(cx))
+        self.write(cx, false, |io, cx| io.poll_shutdown(cx))
     }
 }
 
@@ -461,9 +609,18 @@ fn accepts_gzip(header: Option<&str>) -> bool {
     gzip.or(any).is_some_and(|q| q > 0.0)
 }
 
+/// `/-/reload` without `--web.enable-lifecycle`: Prometheus's answer.
+async fn lifecycle_disabled() -> Response {
+    (StatusCode::FORBIDDEN, "Lifecycle API is not enabled.\n").into_response()
+}
+
 /// `POST /-/reload`, as Prometheus has it: 200 when the file was applied,
-/// 500 with the reason when it was not (the running config stays).
-async fn reload(State(state): State<Arc<AppState>>) -> Response {
+/// 500 when it was not (the running config stays). The reason goes to the
+/// log only: it names files, and may quote what a `${VAR}` expanded to.
+async fn reload(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
+    if cross_origin(&headers) {
+        return (StatusCode::FORBIDDEN, "cross-origin request refused\n").into_response();
+    }
     let outcome = tokio::task::spawn_blocking(move || state.reload()).await;
     match outcome {
         Ok(Ok(done)) => (
@@ -474,12 +631,43 @@ async fn reload(State(state): State<Arc<AppState>>) -> Response {
             ),
         )
             .into_response(),
-        Ok(Err(err)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{err}\n")).into_response(),
-        Err(err) => (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("reload failed: {err}\n"),
-        )
-            .into_response(),
+        Ok(Err(_logged)) => reload_failed(),
+        Err(err) => {
+            tracing::error!(error = %err, "config reload failed");
+            reload_failed()
+        }
+    }
+}
+
+fn reload_failed() -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "reload failed; the running configuration stays (see the exporter's log)\n",
+    )
+        .into_response()
+}
+
+/// Whether a browser sent this from another origin, as Go's
+/// `http.CrossOriginProtection` decides: `Sec-Fetch-Site` other than
+/// `same-origin` or `none` (typed by the user), or without it, an `Origin`
+/// that is not the `Host`. Clients that send neither are not browsers
+/// (curl, configmap-reload).
+fn cross_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return site != "same-origin" && site != "none";
+    }
+    let Some(origin) = headers.get(ORIGIN) else {
+        return false;
+    };
+    let origin_host = origin
+        .to_str()
+        .ok()
+        .and_then(|origin| origin.split_once("://"))
+        .map(|(_, host)| host);
+    let host = headers.get(HOST).and_then(|host| host.to_str().ok());
+    match (origin_host, host) {
+        (Some(origin), Some(host)) => !origin.eq_ignore_ascii_case(host),
+        _ => true,
     }
 }
 
@@ -656,6 +844,89 @@ mod tests {
         }
     }
 
+    /// One connection served with `limits`: `/` answers `body`, `/small`
+    /// a few bytes. Returns the client's end.
+    async fn connection(limits: Limits, body: Vec<Bytes>) -> (TcpStream, GracefulShutdown) {
+        let router = Router::new()
+            .route(
+                "/",
+                get(move || {
+                    let body = body.clone();
+                    async move { Body::new(Chunks::new(body)) }
+                }),
+            )
+            .route("/small", get(|| async { "small\n" }));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (tcp, _) = listener.accept().await.unwrap();
+        let graceful = GracefulShutdown::new();
+        let connection = Connection {
+            http: http1::Builder::new(),
+            service: TowerToHyperService::new(router),
+            watcher: graceful.watcher(),
+            limits,
+        };
+        tokio::spawn(connection.serve(tcp));
+        (client, graceful)
+    }
+
+    /// A client that keeps reading, but slowly, is cut off at the response
+    /// deadline, so it cannot keep a large rendering alive; quick responses
+    /// on a connection that lives longer than the deadline are not.
+    #[tokio::test]
+    async fn a_slow_reader_is_cut_off_at_the_response_deadline() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let limits = Limits {
+            response_timeout: Duration::from_millis(300),
+            ..Limits::default()
+        };
+        // 1 GiB of body from one shared MiB.
+        let chunk = Bytes::from(vec![b'x'; 1 << 20]);
+        let (mut client, _graceful) = connection(limits, vec![chunk; 1024]).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        let mut buf = vec![0u8; 1 << 16];
+
+        for _ in 0..2 {
+            client
+                .write_all(b"GET /small HTTP/1.1\r\nHost: x\r\n\r\n")
+                .await
+                .unwrap();
+            let mut answer = Vec::new();
+            while !answer.ends_with(b"small\n") {
+                let n = tokio::time::timeout_at(deadline, client.read(&mut buf))
+                    .await
+                    .expect("an answer")
+                    .unwrap();
+                assert!(n > 0, "closed: {}", String::from_utf8_lossy(&answer));
+                answer.extend_from_slice(&buf[..n]);
+            }
+            // Idle past the deadline: it ran for that response only.
+            tokio::time::sleep(limits.response_timeout * 2).await;
+        }
+
+        client
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut received = 0usize;
+        let mut paced = tokio::time::interval(Duration::from_millis(10));
+        loop {
+            paced.tick().await;
+            let read = tokio::time::timeout_at(deadline, client.read(&mut buf)).await;
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the connection is still open"
+            );
+            match read.unwrap() {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received += n,
+            }
+        }
+        assert!(received < 1 << 30, "the whole body was sent");
+    }
+
     /// A peer that reads nothing: writes fail after the limit instead of
     /// waiting forever.
     #[tokio::test]
@@ -665,7 +936,12 @@ mod tests {
             .await
             .unwrap();
         let (tcp, _) = listener.accept().await.unwrap();
-        let mut io = WriteTimeout::new(tcp, Duration::from_millis(100));
+        let mut io = WriteTimeout::new(
+            tcp,
+            Duration::from_millis(100),
+            Duration::from_secs(3600),
+            OpenBodies::default(),
+        );
         let chunk = vec![0u8; 1 << 16];
         let mut written = 0usize;
         let err = loop {

@@ -61,11 +61,22 @@ impl Pki {
     }
 
     fn issue(&self, name: &str, serial: u64, purpose: ExtendedKeyUsagePurpose) -> Issued {
+        self.issue_with(name, serial, purpose, IsCa::NoCa)
+    }
+
+    fn issue_with(
+        &self,
+        name: &str,
+        serial: u64,
+        purpose: ExtendedKeyUsagePurpose,
+        is_ca: IsCa,
+    ) -> Issued {
         let mut params =
             CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
         params.distinguished_name.push(DnType::CommonName, name);
         params.serial_number = Some(SerialNumber::from(serial));
         params.extended_key_usages = vec![purpose];
+        params.is_ca = is_ca;
         let key = KeyPair::generate().unwrap();
         let cert = params.signed_by(&key, &self.ca).unwrap();
         Issued {
@@ -252,12 +263,11 @@ async fn tls_and_basic_auth_behave_like_exporter_toolkit() {
     );
 }
 
-#[tokio::test]
-async fn mtls_accepts_only_clients_with_a_certificate_from_the_client_ca() {
-    let dir = temp_dir("mtls");
-    let pki = Pki::new("test CA");
+/// The exporter with `args`, requiring client certificates from `pki`'s
+/// CA; returns once a client with such a certificate is served.
+async fn start_mtls(name: &str, pki: &Pki, args: &[&str]) -> Exporter {
+    let dir = temp_dir(name);
     let server = pki.server(1);
-    let stranger = Pki::new("another CA");
     std::fs::write(dir.join("server.pem"), &server.cert).unwrap();
     std::fs::write(dir.join("server.key"), &server.key).unwrap();
     std::fs::write(dir.join("ca.pem"), pki.ca_pem()).unwrap();
@@ -271,7 +281,7 @@ async fn mtls_accepts_only_clients_with_a_certificate_from_the_client_ca() {
     )
     .unwrap();
     let web_config = format!("--web.config.file={}", dir.join("web.yml").display());
-    let exporter = Exporter::start(&dir, &[&web_config]);
+    let exporter = Exporter::start(&dir, &[&[web_config.as_str()], args].concat());
     let url = exporter.url("https", "/-/healthy");
     let trusted = tls_client(&pki.ca_pem(), Some(pki.client().identity()));
     exporter
@@ -283,6 +293,16 @@ async fn mtls_accepts_only_clients_with_a_certificate_from_the_client_ca() {
                 .is_ok_and(|r| r.status() == 200)
         })
         .await;
+    exporter
+}
+
+#[tokio::test]
+async fn mtls_accepts_only_clients_with_a_certificate_from_the_client_ca() {
+    let pki = Pki::new("test CA");
+    let stranger = Pki::new("another CA");
+    let exporter = start_mtls("mtls", &pki, &[]).await;
+    let url = exporter.url("https", "/-/healthy");
+    let trusted = tls_client(&pki.ca_pem(), Some(pki.client().identity()));
 
     let anonymous = tls_client(&pki.ca_pem(), None).get(&url).send().await;
     assert!(anonymous.is_err(), "served without a client certificate");
@@ -297,6 +317,35 @@ async fn mtls_accepts_only_clients_with_a_certificate_from_the_client_ca() {
         .await
         .unwrap();
     assert_eq!(metrics.status(), 200);
+}
+
+/// rustls refuses a client certificate that is itself a CA (Go accepts
+/// one): the refusal is logged at debug, with the reason.
+#[tokio::test]
+async fn a_refused_client_certificate_is_logged_with_the_reason() {
+    let pki = Pki::new("test CA");
+    let exporter = start_mtls("mtls-refused", &pki, &["--log.level=debug"]).await;
+    let ca_as_client = pki.issue_with(
+        "prometheus",
+        101,
+        ExtendedKeyUsagePurpose::ClientAuth,
+        IsCa::Ca(BasicConstraints::Unconstrained),
+    );
+    let refused = tls_client(&pki.ca_pem(), Some(ca_as_client.identity()))
+        .get(exporter.url("https", "/-/healthy"))
+        .send()
+        .await;
+    assert!(refused.is_err(), "served a CA certificate as a client's");
+    exporter
+        .wait_for("the refusal logged", Duration::from_secs(30), || async {
+            exporter.log().lines().any(|line| {
+                line.contains("TLS handshake failed")
+                    && line.contains("CaUsedAsEndEntity")
+                    && line.contains("CA:FALSE")
+                    && line.contains("peer=127.0.0.1:")
+            })
+        })
+        .await;
 }
 
 #[tokio::test]
@@ -659,4 +708,85 @@ async fn connections_beyond_the_limit_wait_for_a_free_slot() {
             || healthy(Duration::from_secs(10)),
         )
         .await;
+}
+
+/// `/-/reload` is Prometheus's lifecycle API: refused unless
+/// `--web.enable-lifecycle`, and then still refused to a browser's
+/// cross-site request; a failed reload's answer names no file or secret.
+#[tokio::test]
+async fn reload_over_http_needs_the_lifecycle_flag_and_a_same_origin_request() {
+    let reload = |exporter: &Exporter, headers: &[(&str, &str)]| {
+        let mut request = plain_client()
+            .post(exporter.url("http", "/-/reload"))
+            .header("Content-Type", "text/plain")
+            .body("x");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let up = |exporter: &Exporter| {
+        let url = exporter.url("http", "/-/healthy");
+        async move {
+            plain_client()
+                .get(&url)
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200)
+        }
+    };
+
+    let closed = Exporter::start(&temp_dir("lifecycle-off"), &[]);
+    closed
+        .wait_for("exporter up", Duration::from_secs(60), || up(&closed))
+        .await;
+    for headers in [&[][..], &[("Origin", "http://evil.example")]] {
+        assert_eq!(
+            reload(&closed, headers).await,
+            (403, "Lifecycle API is not enabled.\n".to_string())
+        );
+    }
+    let put = plain_client()
+        .put(closed.url("http", "/-/reload"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status(), 403);
+
+    let open = Exporter::start(&temp_dir("lifecycle-on"), &["--web.enable-lifecycle"]);
+    open.wait_for("exporter up", Duration::from_secs(60), || up(&open))
+        .await;
+    let same_origin = format!("http://127.0.0.1:{}", open.port);
+    for cross_site in [
+        &[("Sec-Fetch-Site", "cross-site")][..],
+        &[("Sec-Fetch-Site", "same-site")],
+        &[("Origin", "http://evil.example")],
+        &[("Origin", "null")],
+        &[("Sec-Fetch-Site", "cross-site"), ("Origin", &same_origin)],
+    ] {
+        let (status, body) = reload(&open, cross_site).await;
+        assert_eq!(status, 403, "{cross_site:?}: {body}");
+    }
+    // curl, configmap-reload, a same-origin page: they reach the reload,
+    // which fails in --demo (no file): a generic answer, the reason logged.
+    for allowed in [
+        &[][..],
+        &[("Origin", same_origin.as_str())],
+        &[("Sec-Fetch-Site", "same-origin")],
+        &[("Sec-Fetch-Site", "none")],
+    ] {
+        assert_eq!(
+            reload(&open, allowed).await,
+            (
+                500,
+                "reload failed; the running configuration stays (see the exporter's log)\n"
+                    .to_string()
+            ),
+            "{allowed:?}"
+        );
+    }
+    assert!(open.log().contains("nothing to reload"), "{}", open.log());
 }

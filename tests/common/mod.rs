@@ -15,6 +15,7 @@ use video_usage_exporter::config::Config;
 use video_usage_exporter::server::{self, AppState};
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
 use video_usage_exporter::simulator::{wowza, Simulator};
+use video_usage_exporter::web::Web;
 
 pub const KEY: &str = "APX4GKLM0RKQLSP2FBO1ROPKSSW47DZE";
 pub const SECRET: &str = "8fc8c48da81e6a2a06a9556379bf798af508dc0792497c678b4c3532ba8b637f";
@@ -40,12 +41,28 @@ pub async fn start_exporter_with_clock(yaml: &str, clock: Arc<dyn Clock>) -> Exp
 /// Starts `state`'s refresher and serves it on 127.0.0.1:0; returns once
 /// every endpoint's first fetch has finished.
 pub async fn serve(state: Arc<AppState>) -> Exporter {
+    serve_with_options(state, server::Options::default()).await
+}
+
+/// [`serve`] with `POST /-/reload` enabled (`--web.enable-lifecycle`).
+pub async fn serve_with_lifecycle(state: Arc<AppState>) -> Exporter {
+    let options = server::Options {
+        enable_lifecycle: true,
+        ..server::Options::default()
+    };
+    serve_with_options(state, options).await
+}
+
+/// [`serve`] with `options`.
+pub async fn serve_with_options(state: Arc<AppState>, options: server::Options) -> Exporter {
     state.refresher.start();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(server::serve(
+    tokio::spawn(server::serve_with(
         listener,
         state.clone(),
+        Arc::new(Web::plain()),
+        options,
         std::future::pending(),
     ));
     let ready = state.clone();
