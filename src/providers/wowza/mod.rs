@@ -17,6 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{stream, StreamExt as _};
 use tokio::sync::watch;
 
 use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
@@ -31,8 +32,6 @@ use model::{UsageRow, ViewerData, Viewers};
 pub const PROVIDER: &str = "wowza";
 
 const HOURLY: Duration = Duration::from_secs(3600);
-/// Viewer-data calls in flight at once, per account.
-const VIEWER_CONCURRENCY: usize = 4;
 
 /// One `/usage/...` resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,41 +357,25 @@ impl ResourceEndpoint {
             ));
         };
         // A few targets at a time: faster than one by one, gentle on limits.
-        let mut calls = tokio::task::JoinSet::new();
-        let permits = Arc::new(tokio::sync::Semaphore::new(VIEWER_CONCURRENCY));
-        for (index, target) in targets.iter().enumerate() {
-            let (client, permits) = (self.client.clone(), permits.clone());
-            let query: Vec<(String, String)> = window
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let id = target.id.clone();
-            calls.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                let query: Vec<(&str, &str)> = query
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                let body = client
-                    .get(Resource::ViewerData.path(), Some(&id), &query)
-                    .await;
-                (index, body)
-            });
-        }
-        let mut bodies = Vec::with_capacity(targets.len());
-        while let Some(joined) = calls.join_next().await {
-            let (index, body) =
-                joined.map_err(|e| ProviderError::Http(format!("viewer data task failed: {e}")))?;
+        // The client bounds the calls in flight over all the account's periods.
+        let (client, targets) = (&self.client, &targets);
+        // By index: a closure taking `&TargetRef` fails the boxed future's
+        // `Send` check (a known limit of higher-ranked lifetimes in async).
+        let mut bodies = stream::iter(0..targets.len())
+            .map(|index| async move {
+                let target = &targets[index];
+                let _permit = client.viewer_permit().await;
+                let path = Resource::ViewerData.path();
+                (target, client.get(path, Some(&target.id), window).await)
+            })
+            .buffered(client::VIEWER_CONCURRENCY);
+        let mut viewers = Vec::with_capacity(targets.len());
+        while let Some((target, body)) = bodies.next().await {
             match body {
                 // A target without viewer data (not on Wowza CDN, say) has none to show.
                 Err(ProviderError::Status { status: 404, .. }) => {}
-                other => bodies.push((index, other?)),
+                other => viewers.push((target, model::viewer_data(&other?)?)),
             }
-        }
-        bodies.sort_by_key(|(index, _)| *index);
-        let mut viewers = Vec::with_capacity(bodies.len());
-        for (index, body) in bodies {
-            viewers.push((&targets[index], model::viewer_data(&body)?));
         }
         emit_viewers(snapshot, &self.account.cardinality, &viewers);
         Ok(())
