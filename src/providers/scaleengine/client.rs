@@ -4,16 +4,23 @@
 //! Pagination follows `limit`/`offset` until `offset` reaches `count` (rows,
 //! duplicates included). An empty page before that, or more pages than
 //! `max_pages`, is an error: half a result must never become a snapshot.
+//! The server may cap a page below `limit`, so the first page's length,
+//! not `page_size`, is the step between offsets.
+//!
+//! `concurrency` bounds pages in flight and parsed pages waiting their turn
+//! together: a page keeps its permit until its rows are absorbed.
 
+use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use futures_util::{stream, StreamExt as _};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{AppRef, CdnField, ScaleEngineAccount};
-use super::model::{self, App, UsagePage};
+use super::model::{self, App, UsagePage, UsageRow};
 use super::sign::signed_json;
 use crate::clock::Clock;
 use crate::exposition::{Rows, Values};
@@ -55,8 +62,9 @@ pub struct Client {
     account: Arc<ScaleEngineAccount>,
     upstream: Arc<Upstream>,
     clock: Arc<dyn Clock>,
-    /// Bounds the account's `video.usage` calls in flight (`concurrency`).
-    permits: tokio::sync::Semaphore,
+    /// Bounds the account's `video.usage` pages in flight or parsed and
+    /// not yet absorbed (`concurrency`), over all its periods and apps.
+    permits: Semaphore,
     usage_call: CallLabels,
     apps_call: CallLabels,
 }
@@ -75,7 +83,7 @@ impl Client {
         Client {
             usage_call: call("video.usage"),
             apps_call: call("video.getapps"),
-            permits: tokio::sync::Semaphore::new(account.concurrency),
+            permits: Semaphore::new(account.concurrency),
             account,
             upstream,
             clock,
@@ -198,16 +206,25 @@ impl Client {
     }
 
     /// One pass over the pages. The first page gives `count` and the
-    /// server's page length; the rest are then fetched `concurrency` at a
-    /// time (at most that many held in memory) and checked in order.
+    /// server's page length; the rest are then fetched in order, up to
+    /// `concurrency` at a time over the whole account, and checked in order.
     /// Without `count`, pages follow one another until a short one.
+    ///
+    /// The semaphore is fair and `buffered` starts pages in order, so a
+    /// page never waits for a permit held by a later page of its app: the
+    /// permits of parsed pages waiting their turn always drain.
     async fn usage_pages(&self, app: &AppRef, date: Date) -> Result<Pages, ProviderError> {
         let mut usage = AppUsage::new();
-        let first = self.page(app, date, 0).await?;
+        let (first, permit) = self.page(app, date, 0).await?;
         let step = first.usage.len() as u64;
         self.absorb(&mut usage, &first)?;
-        let Some(count) = first.count else {
-            return self.pages_without_count(app, date, usage, first).await;
+        let mut previous = fingerprint(&first.usage);
+        let count = first.count;
+        drop((first, permit));
+        let Some(count) = count else {
+            return self
+                .pages_without_count(app, date, usage, step, previous)
+                .await;
         };
         if step >= count {
             return Ok(Pages::Complete(usage));
@@ -224,16 +241,16 @@ impl Client {
         let mut rest = stream::iter((1..=pages).map(|k| k * step))
             .map(|offset| async move { (offset, self.page(app, date, offset).await) })
             .buffered(self.concurrency());
-        let mut previous = first.usage;
         while let Some((offset, page)) = rest.next().await {
-            let page = page?;
+            let (page, _permit) = page?;
             if page.count != Some(count) {
                 return Ok(Pages::Inconsistent(format!(
                     "`count` changed from {count} to {} at offset {offset}",
                     show(page.count)
                 )));
             }
-            if !page.usage.is_empty() && page.usage == previous {
+            let print = fingerprint(&page.usage);
+            if !page.usage.is_empty() && print == previous {
                 return Ok(Pages::Inconsistent(format!(
                     "the page at offset {offset} repeats the one before"
                 )));
@@ -251,50 +268,59 @@ impl Client {
                 )));
             }
             self.absorb(&mut usage, &page)?;
-            previous = page.usage;
+            previous = print;
         }
         Ok(Pages::Complete(usage))
     }
 
-    /// Pages one after another until a short one (no `count` to plan by).
+    /// Pages one after another (no `count` to plan by) until one is shorter
+    /// than the first, which gave the server's page length; a whole number
+    /// of pages ends with an empty one. So a single page costs a second,
+    /// empty call: its shortness alone cannot tell the end from a cap.
     async fn pages_without_count(
         &self,
         app: &AppRef,
         date: Date,
         mut usage: AppUsage,
-        mut page: UsagePage,
+        step: u64,
+        mut previous: u64,
     ) -> Result<Pages, ProviderError> {
-        let mut offset = 0;
-        for _ in 0..self.account.max_pages {
-            let rows = page.usage.len() as u64;
-            if rows < u64::from(self.account.page_size) {
-                return Ok(Pages::Complete(usage));
-            }
+        if step == 0 {
+            return Ok(Pages::Complete(usage));
+        }
+        let (mut offset, mut rows) = (0, step);
+        for _ in 1..self.account.max_pages {
             offset += rows;
-            let next = self.page(app, date, offset).await?;
-            if next.count.is_some() {
+            let (page, _permit) = self.page(app, date, offset).await?;
+            if page.count.is_some() {
                 return Ok(Pages::Inconsistent(format!(
                     "`count` appeared at offset {offset}"
                 )));
             }
-            if !next.usage.is_empty() && next.usage == page.usage {
+            let print = fingerprint(&page.usage);
+            if !page.usage.is_empty() && print == previous {
                 return Ok(Pages::Inconsistent(format!(
                     "the page at offset {offset} repeats the one before"
                 )));
             }
-            self.absorb(&mut usage, &next)?;
-            page = next;
+            self.absorb(&mut usage, &page)?;
+            rows = page.usage.len() as u64;
+            if rows < step {
+                return Ok(Pages::Complete(usage));
+            }
+            previous = print;
         }
         Err(self.too_many_pages(app))
     }
 
+    /// One page, parsed, with the permit it holds until it is absorbed.
     async fn page(
         &self,
         app: &AppRef,
         date: Date,
         offset: u64,
-    ) -> Result<UsagePage, ProviderError> {
-        let _permit = self
+    ) -> Result<(UsagePage, SemaphorePermit<'_>), ProviderError> {
+        let permit = self
             .permits
             .acquire()
             .await
@@ -304,7 +330,8 @@ impl Client {
                 self.usage_request(app, date, timestamp, offset)
             })
             .await?;
-        UsagePage::parse(&body).map_err(|e| self.redact(e))
+        let page = UsagePage::parse(&body).map_err(|e| self.redact(e))?;
+        Ok((page, permit))
     }
 
     /// Adds a page's rows; filtered while parsing, so an excluded URL is
@@ -369,6 +396,11 @@ enum Pages {
     Complete(AppUsage),
     /// The pages contradicted each other; why.
     Inconsistent(String),
+}
+
+/// A page's rows in 64 bits, to tell a repeated page without keeping it.
+fn fingerprint(rows: &[UsageRow]) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(rows)
 }
 
 fn show(count: Option<u64>) -> String {
