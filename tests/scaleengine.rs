@@ -781,3 +781,31 @@ async fn without_count_a_server_capped_page_does_not_end_the_pages() {
         assert_eq!(offsets, [0, 1000, 2000], "{app}");
     }
 }
+
+#[tokio::test]
+async fn an_app_listed_by_name_and_by_id_is_fetched_and_counted_once() {
+    let apps = vec![
+        app(12, "demo-origin", vec![Row::new("v.mp4", 700, 7)], vec![]),
+        app(13, "other", vec![Row::new("w.mp4", 30, 3)], vec![]),
+    ];
+    let sim = start_scaleengine(account(apps)).await;
+    // The README's example lists one app twice: by name, then by id.
+    let text = first_scrape(
+        &sim,
+        "    apps: [demo-origin, 12, 13]\n    periods: [month]\n",
+    )
+    .await;
+    let expected = [("13", "30"), ("demo-origin", "700")].map(|(app, bytes)| {
+        let series =
+            format!("scaleengine_app_bytes{{account=\"main\",period=\"month\",app=\"{app}\"}}");
+        (series, bytes.to_string())
+    });
+    assert_eq!(
+        samples(&text, "scaleengine_app_bytes{"),
+        BTreeMap::from(expected)
+    );
+    assert_eq!(family_sum(&text, "scaleengine_video_bytes"), 730);
+    let calls = sim.scaleengine.calls();
+    let usage_calls = calls.iter().filter(|c| c.command == "video.usage").count();
+    assert_eq!(usage_calls, 2, "{calls:?}");
+}

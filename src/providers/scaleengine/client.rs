@@ -10,6 +10,7 @@
 //! `concurrency` bounds pages in flight and parsed pages waiting their turn
 //! together: a page keeps its permit until its rows are absorbed.
 
+use std::collections::HashSet;
 use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
@@ -171,15 +172,26 @@ impl Client {
         err.redact(&self.secrets())
     }
 
-    /// Every app of the account, via `video.getapps`.
+    /// The apps to query, each once: those configured, else every app of
+    /// the account (`video.getapps`). Configured apps that mix names and
+    /// ids are matched by `video.getapps`, so that an app listed both ways
+    /// is queried once, by the reference listed first.
     pub async fn apps(&self) -> Result<Vec<AppRef>, ProviderError> {
+        match &self.account.apps {
+            Some(apps) if !mixes_names_and_ids(apps) => Ok(apps.clone()),
+            Some(apps) => Ok(configured_apps(apps, &self.getapps().await?)),
+            None => Ok(distinct_apps(self.getapps().await?)),
+        }
+    }
+
+    /// Every app of the account, as `video.getapps` lists them.
+    async fn getapps(&self) -> Result<Vec<App>, ProviderError> {
         let body = self
             .post(&self.apps_call, |timestamp| {
                 self.base_request("video.getapps", timestamp)
             })
             .await?;
-        let apps = model::parse_apps(&body).map_err(|e| self.redact(e))?;
-        Ok(distinct_apps(apps))
+        model::parse_apps(&body).map_err(|e| self.redact(e))
     }
 
     /// All usage rows of one app and period (a URL's duplicate rows are
@@ -430,6 +442,29 @@ fn distinct_apps(apps: Vec<App>) -> Vec<AppRef> {
     distinct
 }
 
+fn mixes_names_and_ids(apps: &[AppRef]) -> bool {
+    apps.iter().any(|a| matches!(a, AppRef::Id(_)))
+        && apps.iter().any(|a| matches!(a, AppRef::Name(_)))
+}
+
+/// Configured apps, each once: a name is matched to its id in `known`
+/// (`video.getapps`), and of the references to one id the first is kept.
+/// A name `known` does not list is kept as it is.
+fn configured_apps(apps: &[AppRef], known: &[App]) -> Vec<AppRef> {
+    let id_of = |app: &AppRef| match app {
+        AppRef::Id(id) => Some(*id),
+        AppRef::Name(name) => known
+            .iter()
+            .find(|a| a.name.as_deref() == Some(name.as_str()))
+            .and_then(|a| a.id),
+    };
+    let mut seen = HashSet::new();
+    apps.iter()
+        .filter(|app| id_of(app).is_none_or(|id| seen.insert(id)))
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -531,6 +566,37 @@ page_size: 500
                 AppRef::Name("live".into()),
                 AppRef::Id(2),
                 AppRef::Name("vod".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn configured_names_are_matched_to_ids_and_each_app_kept_once() {
+        let known = [
+            App {
+                id: Some(12),
+                name: Some("demo-origin".into()),
+            },
+            App {
+                id: Some(13),
+                name: Some("vod".into()),
+            },
+        ];
+        let apps = [
+            AppRef::Name("demo-origin".into()),
+            AppRef::Id(13),
+            AppRef::Id(12),
+            AppRef::Name("vod".into()),
+            AppRef::Name("unlisted".into()),
+        ];
+        assert!(mixes_names_and_ids(&apps));
+        assert!(!mixes_names_and_ids(&apps[1..3]));
+        assert_eq!(
+            configured_apps(&apps, &known),
+            [
+                AppRef::Name("demo-origin".into()),
+                AppRef::Id(13),
+                AppRef::Name("unlisted".into())
             ]
         );
     }
