@@ -809,3 +809,29 @@ async fn an_app_listed_by_name_and_by_id_is_fetched_and_counted_once() {
     let usage_calls = calls.iter().filter(|c| c.command == "video.usage").count();
     assert_eq!(usage_calls, 2, "{calls:?}");
 }
+
+#[tokio::test]
+async fn filtered_and_capped_rows_count_each_dropped_series_once() {
+    // The seed's example URL comes in two rows; another URL in three.
+    let rows = vec![
+        Row::new("sestore/jb/my_video.mp4", 5_106_077, 1),
+        Row::new("sestore/jb/other.mp4", 10, 1),
+        Row::new("sestore/jb/my_video.mp4", 2_875_558, 1),
+        Row::new("live/kept", 900_000_000, 5),
+        Row::new("sestore/jb/other.mp4", 20, 1),
+        Row::new("sestore/jb/other.mp4", 30, 1),
+    ];
+    let sim = start_scaleengine(account(vec![app(1, "a", rows, vec![])])).await;
+    // Both fold the same two URLs: two series in each of two families.
+    for keys in ["    exclude: ['^sestore/']\n", "    max_series: 1\n"] {
+        let text = first_scrape(
+            &sim,
+            &format!("    apps: [a]\n    periods: [month]\n{keys}"),
+        )
+        .await;
+        assert!(
+            text.contains("video_usage_exporter_series_dropped{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 4\n"),
+            "{keys}: {text}"
+        );
+    }
+}

@@ -665,3 +665,27 @@ async fn viewer_data_calls_are_bounded_per_account_across_periods() {
         "{most} viewer-data calls in flight at once; the bound is 4 per account"
     );
 }
+
+#[tokio::test]
+async fn a_stream_target_listed_twice_is_one_dropped_series() {
+    let once = test_account();
+    let mut twice = test_account();
+    let targets = twice.stream_targets["stream_targets"]
+        .as_array_mut()
+        .unwrap();
+    // The row named "My Wowza Ultra Low Latency Stream Target", again.
+    targets.push(targets[1].clone());
+    let mut dropped = Vec::new();
+    for account in [once, twice] {
+        let sim = start(account).await;
+        let keys = format!("{KEYS}    exclude: ['Ultra']\n");
+        let exporter = start_exporter(&wowza_config(&sim, &[("main", &keys)])).await;
+        let text = scrape(exporter.addr).await;
+        dropped.push(
+            samples(&text, "video_usage_exporter_series_dropped{")
+                .remove("video_usage_exporter_series_dropped{provider=\"wowza\",account=\"main\",endpoint=\"usage/network/stream_targets\",period=\"month\"}"),
+        );
+    }
+    assert!(dropped[0].is_some(), "the excluded target is dropped");
+    assert_eq!(dropped[0], dropped[1], "listed once, then twice");
+}

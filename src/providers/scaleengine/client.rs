@@ -24,7 +24,7 @@ use super::config::{AppRef, CdnField, ScaleEngineAccount};
 use super::model::{self, App, UsagePage, UsageRow};
 use super::sign::signed_json;
 use crate::clock::Clock;
-use crate::exposition::{Rows, Values};
+use crate::exposition::{ExcludedIds, Rows, Values};
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -360,7 +360,7 @@ impl Client {
                 usage.rows.add(&[&row.video_url], usage_of_row.values());
             } else {
                 usage.excluded.add(row.bytes_total, row.requests_total)?;
-                usage.excluded_rows += 1;
+                usage.excluded_ids.add(&[&row.video_url]);
             }
         }
         Ok(())
@@ -387,9 +387,9 @@ pub struct AppUsage {
     pub rows: Rows,
     /// All rows summed, kept and excluded: the app's total.
     pub total: Usage,
-    /// The rows `include`/`exclude` dropped, summed, and how many.
+    /// The rows `include`/`exclude` dropped, summed, and their URLs.
     pub excluded: Usage,
-    pub excluded_rows: usize,
+    pub excluded_ids: ExcludedIds,
 }
 
 impl AppUsage {
@@ -398,7 +398,7 @@ impl AppUsage {
             rows: Rows::new(&super::VIDEOS),
             total: Usage::default(),
             excluded: Usage::default(),
-            excluded_rows: 0,
+            excluded_ids: ExcludedIds::default(),
         }
     }
 }

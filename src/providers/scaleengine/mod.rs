@@ -105,7 +105,7 @@ impl UsageEndpoint {
             let usage = usage?;
             let app_label = app.to_string();
             let group = [app_label.as_str()];
-            videos.folded(&group, usage.excluded.values(), usage.excluded_rows);
+            videos.excluded(&group, usage.excluded.values(), usage.excluded_ids);
             videos.rows(&group, usage.rows);
             totals.push((app_label, usage.total));
         }

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
 use crate::exposition::{
-    Cardinality, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
+    Cardinality, ExcludedIds, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
 };
 use crate::period::Bounds;
 use client::Client;
@@ -397,10 +397,11 @@ fn emit_viewers(
     };
     let mut totals = snapshot.table(&VIEWERS);
     for (target, data) in viewers {
+        let id = [target.id.as_str(), target.name.as_str()];
         if cardinality.keeps(&target.name) {
-            totals.row(&[], &[&target.id, &target.name], values(&data.total));
+            totals.row(&[], &id, values(&data.total));
         } else {
-            totals.folded(&[], values(&data.total), 1);
+            totals.excluded(&[], values(&data.total), ExcludedIds::of(&id));
         }
     }
     totals.finish();
@@ -414,11 +415,12 @@ fn emit_viewers(
     ] {
         let mut rows = snapshot.table(table);
         for (target, data) in viewers {
+            let id = [target.id.as_str(), target.name.as_str()];
             for (key, v) in &breakdown(data).0 {
                 if cardinality.keeps(&target.name) {
-                    rows.row(&[key], &[&target.id, &target.name], values(v));
+                    rows.row(&[key], &id, values(v));
                 } else {
-                    rows.folded(&[key], values(v), 1);
+                    rows.excluded(&[key], values(v), ExcludedIds::of(&id));
                 }
             }
         }
@@ -445,11 +447,12 @@ fn deleted(row: &UsageRow) -> String {
 
 /// Used and billed amounts per row; rows with the same labels (the API may
 /// list an id twice) are summed so that no series is duplicated. Rows whose
-/// name `include`/`exclude` drops are summed apart, never stored.
+/// name `include`/`exclude` drops are summed apart, never stored (only a
+/// hash of their ids, to count them).
 struct Sums<'a> {
     cardinality: &'a Cardinality,
     rows: BTreeMap<(Vec<String>, Vec<String>), Pair>,
-    excluded: BTreeMap<Vec<String>, (Pair, usize)>,
+    excluded: BTreeMap<Vec<String>, (Pair, ExcludedIds)>,
 }
 
 type Pair = (Option<u64>, Option<u64>);
@@ -483,8 +486,8 @@ impl<'a> Sums<'a> {
         let entry = if self.cardinality.keeps(&identity[1]) {
             self.rows.entry((group, identity)).or_default()
         } else {
-            let (pair, rows) = self.excluded.entry(group).or_default();
-            *rows += 1;
+            let (pair, ids) = self.excluded.entry(group).or_default();
+            ids.add(&identity);
             pair
         };
         *entry = (plus(entry.0, used)?, plus(entry.1, billed)?);
@@ -493,9 +496,9 @@ impl<'a> Sums<'a> {
 
     fn emit(self, mut table: TableBuilder) {
         let values = |(used, billed): Pair| [used.map(Number::from), billed.map(Number::from)];
-        for (group, (pair, rows)) in self.excluded {
+        for (group, (pair, ids)) in self.excluded {
             let group: Vec<&str> = group.iter().map(String::as_str).collect();
-            table.folded(&group, values(pair), rows);
+            table.excluded(&group, values(pair), ids);
         }
         for ((group, id), pair) in self.rows {
             let group: Vec<&str> = group.iter().map(String::as_str).collect();
