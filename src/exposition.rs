@@ -15,6 +15,8 @@
 //! twice while a refresh replaces it, and a scraper that only asks for
 //! gzip (Prometheus) never makes the text at all.
 
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash as _, Hasher as _};
 use std::io::Write as _;
 use std::sync::{Arc, OnceLock};
 
@@ -289,19 +291,45 @@ impl Rows {
     }
 }
 
-/// One group of a table being built: its label values, its rows and the
-/// sum of the rows folded away.
+/// The distinct ids of rows a filter excluded while the response was
+/// parsed, each kept as a 64-bit hash: the ids themselves are never stored,
+/// yet an id in several rows is one dropped series, as a capped row is.
+#[derive(Debug, Default)]
+pub struct ExcludedIds(HashSet<u64>);
+
+impl ExcludedIds {
+    /// The id of one row.
+    pub fn of(id: &[impl AsRef<str>]) -> Self {
+        let mut ids = Self::default();
+        ids.add(id);
+        ids
+    }
+
+    /// Adds a row's id label values, in the table's order.
+    pub fn add(&mut self, id: &[impl AsRef<str>]) {
+        // Keys fixed for the process: the hashes of separate sets must agree.
+        let mut hasher = DefaultHasher::new();
+        for value in id {
+            value.as_ref().hash(&mut hasher);
+        }
+        self.0.insert(hasher.finish());
+    }
+}
+
+/// One group of a table being built: its label values, its rows, the sum
+/// of the rows folded away, and how many distinct rows those were.
 struct Group {
     labels: Box<[String]>,
     rows: Rows,
-    other: Option<(Values, usize)>,
+    other: Option<Values>,
+    /// Rows `max_series` folded (each id once: rows are sealed first).
+    capped: usize,
+    excluded: ExcludedIds,
 }
 
 impl Group {
-    fn fold(&mut self, values: &Values, rows: usize) {
-        let (sum, count) = self.other.get_or_insert(([None, None], 0));
-        add_values(sum, values);
-        *count += rows;
+    fn fold(&mut self, values: &Values) {
+        add_values(self.other.get_or_insert([None, None]), values);
     }
 }
 
@@ -343,7 +371,8 @@ fn cap(groups: &mut [Group], max: usize) {
             folded.1 += 1;
         });
         if folded.1 > 0 {
-            group.fold(&folded.0, folded.1);
+            group.fold(&folded.0);
+            group.capped += folded.1;
         }
     }
 }
@@ -372,6 +401,8 @@ impl TableBuilder<'_> {
                     labels: group.iter().map(|g| g.to_string()).collect(),
                     rows: Rows::new(self.table),
                     other: None,
+                    capped: 0,
+                    excluded: ExcludedIds::default(),
                 });
                 self.groups.len() - 1
             }
@@ -395,10 +426,12 @@ impl TableBuilder<'_> {
     }
 
     /// Adds rows that were folded before they were stored (a filter
-    /// excluded them while parsing): their sum and how many there were.
-    pub fn folded(&mut self, group: &[&str], values: Values, rows: usize) {
-        if rows > 0 {
-            self.group(group).fold(&values, rows);
+    /// excluded them while parsing): their sum and their distinct ids.
+    pub fn excluded(&mut self, group: &[&str], values: Values, ids: ExcludedIds) {
+        if !ids.0.is_empty() {
+            let group = self.group(group);
+            group.fold(&values);
+            group.excluded.0.extend(ids.0);
         }
     }
 
@@ -416,8 +449,8 @@ impl TableBuilder<'_> {
         let other_id = vec![OTHER; self.table.id.len()];
         let mut folded = 0;
         for group in &mut self.groups {
-            if let Some((values, rows)) = group.other.take() {
-                folded += rows;
+            folded += group.capped + std::mem::take(&mut group.excluded).0.len();
+            if let Some(values) = group.other.take() {
                 group.rows.insert_sorted(&other_id, values);
             }
         }
@@ -861,7 +894,7 @@ mod tests {
                 table.row(&[app], &[url], values);
             } else {
                 let values = [Some(Number::Int(*bytes)), Some(Number::Int(1))];
-                table.folded(&[app], values, 1);
+                table.excluded(&[app], values, ExcludedIds::of(&[url]));
             }
         }
         table.finish();
@@ -938,6 +971,29 @@ mod tests {
         assert!(!text.contains("b.mp4") && !text.contains("d.mp4") && text.contains("e.mp4"));
         assert!(text.contains("app=\"x\",url=\"__other__\"} 10\n"), "{text}");
         assert_eq!(sum(&text, "test_bytes{"), 150);
+    }
+
+    #[test]
+    fn an_id_in_several_rows_is_one_dropped_series_however_it_is_folded() {
+        let rows = [("x", "a.mp4", 1), ("x", "b.mp4", 2), ("x", "a.mp4", 3)];
+        let (_, capped) = rendered(
+            Cardinality {
+                max_series: Some(0),
+                filter: None,
+            },
+            &rows,
+        );
+        let filter = Filter::new(&[], &["mp4".into()]).unwrap();
+        let (text, filtered) = rendered(
+            Cardinality {
+                max_series: None,
+                filter: Some(Arc::new(filter)),
+            },
+            &rows,
+        );
+        assert!(text.contains("url=\"__other__\"} 6\n"), "{text}");
+        assert_eq!(capped.dropped(), 4, "2 URLs in 2 families");
+        assert_eq!(filtered.dropped(), 4, "2 URLs in 2 families");
     }
 
     #[test]

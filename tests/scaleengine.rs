@@ -700,3 +700,138 @@ async fn caps_and_filters_keep_totals_exact() {
         )));
     }
 }
+
+/// Starts an exporter on `sim` with `extra` account keys; its first scrape.
+async fn first_scrape(sim: &Simulator, extra: &str) -> String {
+    let exporter = start_exporter(&scaleengine_config(sim, extra)).await;
+    scrape(exporter.addr).await
+}
+
+#[tokio::test]
+async fn concurrency_bounds_pages_in_flight_and_held_together() {
+    let rows = |prefix: &str| -> Vec<Row> {
+        (0..60)
+            .map(|i| Row::new(format!("{prefix}/{i}"), 100 + i, 1))
+            .collect()
+    };
+    let sim = start_scaleengine(account(vec![
+        app(1, "a", rows("a"), vec![]),
+        app(2, "b", rows("b"), vec![]),
+    ]))
+    .await;
+    // The second page of `a` is slow: the pages of `a` after it must wait,
+    // parsed, until it comes, while `b` would page on beside them.
+    sim.scaleengine
+        .slow_page("a", 10, Duration::from_millis(300));
+    let text = first_scrape(
+        &sim,
+        "    apps: [a, b]\n    periods: [month]\n    page_size: 10\n    concurrency: 2\n",
+    )
+    .await;
+    for app in ["a", "b"] {
+        let bytes: u64 = rows(app).iter().map(|r| r.bytes).sum();
+        assert!(
+            text.contains(&format!(
+                "scaleengine_app_bytes{{account=\"main\",period=\"month\",app=\"{app}\"}} {bytes}\n"
+            )),
+            "{app}: {text}"
+        );
+    }
+    let most = sim.scaleengine.most_pages_outstanding();
+    assert!(
+        most <= 2,
+        "{most} pages in flight or parsed and held at once; concurrency is 2"
+    );
+}
+
+#[tokio::test]
+async fn without_count_a_server_capped_page_does_not_end_the_pages() {
+    let exact: Vec<Row> = (0..2000)
+        .map(|i| Row::new(format!("exact/{i}"), 10 + i, 1))
+        .collect();
+    let sim = start_scaleengine(account(vec![
+        app(1, "a", big_app(), vec![]),
+        app(2, "b", exact.clone(), vec![]),
+    ]))
+    .await;
+    sim.scaleengine.omit_count(true);
+    // The fake caps pages at 1000 rows, below the 5000 asked for.
+    let text = first_scrape(
+        &sim,
+        "    apps: [a, b]\n    periods: [month]\n    page_size: 5000\n",
+    )
+    .await;
+    let bytes = samples(&text, "scaleengine_video_bytes{");
+    for (app, rows) in [("a", big_app()), ("b", exact)] {
+        for (url, (b, _)) in expected(&rows) {
+            assert_eq!(
+                bytes.get(&series("scaleengine_video_bytes", app, &url, "month")),
+                Some(&b.to_string()),
+                "{app} {url}"
+            );
+        }
+        let offsets: Vec<u64> = sim
+            .scaleengine
+            .calls()
+            .iter()
+            .filter(|c| c.app == app)
+            .map(|c| c.offset)
+            .collect();
+        // `a` ends on a short page, `b` (a whole number of pages) on an empty one.
+        assert_eq!(offsets, [0, 1000, 2000], "{app}");
+    }
+}
+
+#[tokio::test]
+async fn an_app_listed_by_name_and_by_id_is_fetched_and_counted_once() {
+    let apps = vec![
+        app(12, "demo-origin", vec![Row::new("v.mp4", 700, 7)], vec![]),
+        app(13, "other", vec![Row::new("w.mp4", 30, 3)], vec![]),
+    ];
+    let sim = start_scaleengine(account(apps)).await;
+    // The README's example lists one app twice: by name, then by id.
+    let text = first_scrape(
+        &sim,
+        "    apps: [demo-origin, 12, 13]\n    periods: [month]\n",
+    )
+    .await;
+    let expected = [("13", "30"), ("demo-origin", "700")].map(|(app, bytes)| {
+        let series =
+            format!("scaleengine_app_bytes{{account=\"main\",period=\"month\",app=\"{app}\"}}");
+        (series, bytes.to_string())
+    });
+    assert_eq!(
+        samples(&text, "scaleengine_app_bytes{"),
+        BTreeMap::from(expected)
+    );
+    assert_eq!(family_sum(&text, "scaleengine_video_bytes"), 730);
+    let calls = sim.scaleengine.calls();
+    let usage_calls = calls.iter().filter(|c| c.command == "video.usage").count();
+    assert_eq!(usage_calls, 2, "{calls:?}");
+}
+
+#[tokio::test]
+async fn filtered_and_capped_rows_count_each_dropped_series_once() {
+    // The seed's example URL comes in two rows; another URL in three.
+    let rows = vec![
+        Row::new("sestore/jb/my_video.mp4", 5_106_077, 1),
+        Row::new("sestore/jb/other.mp4", 10, 1),
+        Row::new("sestore/jb/my_video.mp4", 2_875_558, 1),
+        Row::new("live/kept", 900_000_000, 5),
+        Row::new("sestore/jb/other.mp4", 20, 1),
+        Row::new("sestore/jb/other.mp4", 30, 1),
+    ];
+    let sim = start_scaleengine(account(vec![app(1, "a", rows, vec![])])).await;
+    // Both fold the same two URLs: two series in each of two families.
+    for keys in ["    exclude: ['^sestore/']\n", "    max_series: 1\n"] {
+        let text = first_scrape(
+            &sim,
+            &format!("    apps: [a]\n    periods: [month]\n{keys}"),
+        )
+        .await;
+        assert!(
+            text.contains("video_usage_exporter_series_dropped{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"} 4\n"),
+            "{keys}: {text}"
+        );
+    }
+}

@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use serde_json::{json, Value};
 
@@ -634,4 +634,58 @@ async fn caps_and_filters_apply_to_stream_targets_with_exact_sums() {
             assert_eq!(sum(&text, family), sum(&full, family), "{keys} {family}");
         }
     }
+}
+
+#[tokio::test]
+async fn viewer_data_calls_are_bounded_per_account_across_periods() {
+    let sim = start(test_account()).await;
+    // Slow answers make the viewer-data calls of the four periods overlap.
+    sim.wowza.slow_viewer_data(Duration::from_millis(300));
+    let yaml = wowza_config(&sim, &[("main", KEYS)]).replace(
+        "periods: [month]",
+        "periods: [month, day, previous_month, 7d]",
+    );
+    let exporter = start_exporter(&yaml).await;
+    let text = scrape(exporter.addr).await;
+    for period in ["month", "day", "previous_month", "7d"] {
+        assert!(text.contains(&format!(
+            "wowza_cloud_stream_target_unique_viewers{{account=\"main\",period=\"{period}\",stream_target_id=\"p3NBkd4L\""
+        )), "{period}: {text}");
+    }
+    let viewer_calls = sim
+        .wowza
+        .calls()
+        .iter()
+        .filter(|c| c.path.starts_with("usage/viewer_data/"))
+        .count();
+    assert_eq!(viewer_calls, 8, "2 stream targets in 4 periods");
+    let most = sim.wowza.most_viewer_calls_in_flight();
+    assert!(
+        most <= 4,
+        "{most} viewer-data calls in flight at once; the bound is 4 per account"
+    );
+}
+
+#[tokio::test]
+async fn a_stream_target_listed_twice_is_one_dropped_series() {
+    let once = test_account();
+    let mut twice = test_account();
+    let targets = twice.stream_targets["stream_targets"]
+        .as_array_mut()
+        .unwrap();
+    // The row named "My Wowza Ultra Low Latency Stream Target", again.
+    targets.push(targets[1].clone());
+    let mut dropped = Vec::new();
+    for account in [once, twice] {
+        let sim = start(account).await;
+        let keys = format!("{KEYS}    exclude: ['Ultra']\n");
+        let exporter = start_exporter(&wowza_config(&sim, &[("main", &keys)])).await;
+        let text = scrape(exporter.addr).await;
+        dropped.push(
+            samples(&text, "video_usage_exporter_series_dropped{")
+                .remove("video_usage_exporter_series_dropped{provider=\"wowza\",account=\"main\",endpoint=\"usage/network/stream_targets\",period=\"month\"}"),
+        );
+    }
+    assert!(dropped[0].is_some(), "the excluded target is dropped");
+    assert_eq!(dropped[0], dropped[1], "listed once, then twice");
 }

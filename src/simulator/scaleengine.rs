@@ -6,11 +6,12 @@
 //! message, pages with `limit`/`offset` and `count` (capping `limit` at
 //! [`MAX_LIMIT`]), returns numbers as strings, and serves the rows it is
 //! given, duplicates included. Values grow with time when asked, so demo
-//! graphs move.
+//! graphs move. For the tests it can also leave out `count`, answer chosen
+//! pages slowly, and record how many pages a client must have held at once.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -100,6 +101,69 @@ pub struct ScaleEngineSim {
     timestamps: Mutex<Vec<u64>>,
     /// How far a sliding account's window has moved.
     generation: AtomicU64,
+    /// Whether `video.usage` answers leave out `count`.
+    count_omitted: AtomicBool,
+    /// Pages answered only after a while: app name, offset, latency.
+    slow_pages: Mutex<Vec<(String, u64, Duration)>>,
+    pages: Mutex<Outstanding>,
+}
+
+/// One `video.usage` query (app, year, month, day), whatever its offset.
+type Query = (String, u64, u64, Option<u64>);
+
+/// The pages a client that reads each query's pages in order must hold at
+/// a time: those in flight, and those answered while an earlier page of
+/// the same query was still in flight.
+#[derive(Debug, Default)]
+struct Outstanding {
+    /// Per query: offsets in flight, and offsets answered early.
+    queries: HashMap<Query, (BTreeSet<u64>, BTreeSet<u64>)>,
+    most: usize,
+}
+
+impl Outstanding {
+    fn start(&mut self, query: &Query, offset: u64) {
+        let (in_flight, _) = self.queries.entry(query.clone()).or_default();
+        in_flight.insert(offset);
+        self.measure();
+    }
+
+    fn answered(&mut self, query: &Query, offset: u64) {
+        let (in_flight, early) = self.queries.entry(query.clone()).or_default();
+        in_flight.remove(&offset);
+        let first = in_flight.first().copied();
+        if first.is_some_and(|first| first < offset) {
+            early.insert(offset);
+        }
+        early.retain(|&o| first.is_some_and(|first| first < o));
+        self.measure();
+    }
+
+    fn measure(&mut self) {
+        let now = self
+            .queries
+            .values()
+            .map(|(in_flight, early)| in_flight.len() + early.len())
+            .sum();
+        self.most = self.most.max(now);
+    }
+}
+
+/// A page request being answered; marks it answered when dropped.
+struct PageInFlight<'a> {
+    sim: &'a ScaleEngineSim,
+    query: Query,
+    offset: u64,
+}
+
+impl Drop for PageInFlight<'_> {
+    fn drop(&mut self) {
+        self.sim
+            .pages
+            .lock()
+            .expect("pages lock")
+            .answered(&self.query, self.offset);
+    }
 }
 
 /// Misbehaviour on demand, for the tests.
@@ -128,7 +192,78 @@ impl ScaleEngineSim {
             faults: Mutex::new(Vec::new()),
             timestamps: Mutex::new(Vec::new()),
             generation: AtomicU64::new(0),
+            count_omitted: AtomicBool::new(false),
+            slow_pages: Mutex::new(Vec::new()),
+            pages: Mutex::new(Outstanding::default()),
         })
+    }
+
+    /// From now on, answer `video.usage` without `count` (or with it).
+    pub fn omit_count(&self, omitted: bool) {
+        self.count_omitted.store(omitted, Ordering::Relaxed);
+    }
+
+    /// From now on, answer the page of `app` (by name) at `offset` only
+    /// after `latency`, as a slow server would.
+    pub fn slow_page(&self, app: &str, offset: u64, latency: Duration) {
+        self.slow_pages
+            .lock()
+            .expect("slow pages lock")
+            .push((app.to_string(), offset, latency));
+    }
+
+    /// The most `video.usage` pages a client reading each query's pages in
+    /// order must have held at once: requests in flight, and pages answered
+    /// while an earlier page of the same query was in flight.
+    pub fn most_pages_outstanding(&self) -> usize {
+        self.pages.lock().expect("pages lock").most
+    }
+
+    /// The query and offset of a `video.usage` request, the app by name.
+    fn page_of(&self, request: &Map<String, Value>) -> Option<(Query, u64)> {
+        if request.get("command").and_then(Value::as_str) != Some("video.usage") {
+            return None;
+        }
+        let app = self.app(request)?;
+        let field = |name: &str| request.get(name).and_then(Value::as_u64);
+        let query = (
+            app.name.clone(),
+            field("year")?,
+            field("month")?,
+            field("day"),
+        );
+        Some((query, field("offset").unwrap_or(0)))
+    }
+
+    /// The app a `video.usage` request asks for, by name or id.
+    fn app(&self, request: &Map<String, Value>) -> Option<&App> {
+        match request.get("app")? {
+            Value::String(name) => self.account.apps.iter().find(|a| &a.name == name),
+            Value::Number(id) => self.account.apps.iter().find(|a| Some(a.id) == id.as_u64()),
+            _ => None,
+        }
+    }
+
+    /// Counts a page request in flight until the returned guard is dropped,
+    /// after waiting out its latency if it is a slow page.
+    async fn serve_page(&self, (query, offset): (Query, u64)) -> PageInFlight<'_> {
+        self.pages.lock().expect("pages lock").start(&query, offset);
+        let page = PageInFlight {
+            sim: self,
+            query,
+            offset,
+        };
+        let latency = self
+            .slow_pages
+            .lock()
+            .expect("slow pages lock")
+            .iter()
+            .find(|(app, at, _)| *app == page.query.0 && *at == offset)
+            .map(|(_, _, latency)| *latency);
+        if let Some(latency) = latency {
+            tokio::time::sleep(latency).await;
+        }
+        page
     }
 
     /// Serves the API at `/scaleengine/`.
@@ -264,12 +399,13 @@ impl ScaleEngineSim {
     }
 
     fn usage(&self, request: &Map<String, Value>) -> Result<Value, String> {
-        let app = match request.get("app") {
-            Some(Value::String(name)) => self.account.apps.iter().find(|a| &a.name == name),
-            Some(Value::Number(id)) => self.account.apps.iter().find(|a| Some(a.id) == id.as_u64()),
-            _ => return Err("Missing app".into()),
+        if !matches!(
+            request.get("app"),
+            Some(Value::String(_) | Value::Number(_))
+        ) {
+            return Err("Missing app".into());
         }
-        .ok_or("Unknown app")?;
+        let app = self.app(request).ok_or("Unknown app")?;
         let (Some(year), Some(month)) = (
             request.get("year").and_then(Value::as_u64),
             request.get("month").and_then(Value::as_u64),
@@ -339,13 +475,17 @@ impl ScaleEngineSim {
                 })
             })
             .collect();
-        Ok(json!({
+        let mut answer = json!({
             "status": "success",
             "usage": page,
             "count": count,
             "message": "Found Video Usage",
             "handle_time": "0.0010 seconds",
-        }))
+        });
+        if self.count_omitted.load(Ordering::Relaxed) {
+            answer.as_object_mut().expect("an object").remove("count");
+        }
+        Ok(answer)
     }
 
     fn record(
@@ -388,6 +528,11 @@ async fn handle(
             .expect("timestamps lock")
             .push(timestamp);
     }
+    // Held until the answer is made, so that it counts as in flight.
+    let _page = match request.as_ref().ok().and_then(|r| sim.page_of(r)) {
+        Some(page) => Some(sim.serve_page(page).await),
+        None => None,
+    };
     if let Some(Fault::Http {
         status,
         retry_after,

@@ -7,9 +7,12 @@
 //! six resources served from JSON the caller provides (the seed's examples
 //! by default), and, when asked, values that accrue with time: a query
 //! returns the example numbers as a 30-day month's usage, scaled by how
-//! much of `from`..`to` has passed by the simulator's clock.
+//! much of `from`..`to` has passed by the simulator's clock. For the
+//! tests, viewer data can be answered slowly, and the most viewer-data
+//! calls in flight at once is recorded.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
@@ -63,6 +66,28 @@ pub struct WowzaSim {
     calls: Mutex<Vec<Call>>,
     /// Per path: how many more calls get 429, and the `Retry-After` value.
     throttle: Mutex<(u32, u64, HashMap<String, u32>)>,
+    /// How long viewer data takes to answer.
+    viewer_latency: Mutex<Duration>,
+    /// Viewer-data calls in flight now, and the most ever.
+    viewer_calls: AtomicUsize,
+    most_viewer_calls: AtomicUsize,
+}
+
+/// A viewer-data call in flight, counted until dropped.
+struct ViewerCall<'a>(&'a WowzaSim);
+
+impl<'a> ViewerCall<'a> {
+    fn start(sim: &'a WowzaSim) -> Self {
+        let now = sim.viewer_calls.fetch_add(1, Ordering::SeqCst) + 1;
+        sim.most_viewer_calls.fetch_max(now, Ordering::SeqCst);
+        ViewerCall(sim)
+    }
+}
+
+impl Drop for ViewerCall<'_> {
+    fn drop(&mut self) {
+        self.0.viewer_calls.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 const BILLING_MODES: [&str; 2] = ["pay_as_you_go", "twentyfour_seven"];
@@ -84,7 +109,21 @@ impl WowzaSim {
             clock,
             calls: Mutex::new(Vec::new()),
             throttle: Mutex::new((0, 1, HashMap::new())),
+            viewer_latency: Mutex::new(Duration::ZERO),
+            viewer_calls: AtomicUsize::new(0),
+            most_viewer_calls: AtomicUsize::new(0),
         })
+    }
+
+    /// From now on, answer viewer data only after `latency`, as a slow
+    /// server would, so that a client's calls overlap.
+    pub fn slow_viewer_data(&self, latency: Duration) {
+        *self.viewer_latency.lock().expect("latency lock") = latency;
+    }
+
+    /// The most viewer-data calls that were in flight at once.
+    pub fn most_viewer_calls_in_flight(&self) -> usize {
+        self.most_viewer_calls.load(Ordering::SeqCst)
     }
 
     pub fn router(self: &Arc<Self>) -> Router {
@@ -319,6 +358,11 @@ async fn viewer(
     Query(query): Query<HashMap<String, String>>,
     RawQuery(raw): RawQuery,
 ) -> Response {
+    let _call = ViewerCall::start(&sim);
+    let latency = *sim.viewer_latency.lock().expect("latency lock");
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     let path = format!("usage/viewer_data/stream_targets/{id}");
     let data = sim.account.viewer_data.get(&id).cloned();
     sim.respond(path, &headers, query, raw, |_| data)

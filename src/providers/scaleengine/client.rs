@@ -4,19 +4,27 @@
 //! Pagination follows `limit`/`offset` until `offset` reaches `count` (rows,
 //! duplicates included). An empty page before that, or more pages than
 //! `max_pages`, is an error: half a result must never become a snapshot.
+//! The server may cap a page below `limit`, so the first page's length,
+//! not `page_size`, is the step between offsets.
+//!
+//! `concurrency` bounds pages in flight and parsed pages waiting their turn
+//! together: a page keeps its permit until its rows are absorbed.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasher as _, BuildHasherDefault, DefaultHasher};
 use std::sync::Arc;
 use std::time::UNIX_EPOCH;
 
 use futures_util::{stream, StreamExt as _};
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{AppRef, CdnField, ScaleEngineAccount};
-use super::model::{self, App, UsagePage};
+use super::model::{self, App, UsagePage, UsageRow};
 use super::sign::signed_json;
 use crate::clock::Clock;
-use crate::exposition::{Rows, Values};
+use crate::exposition::{ExcludedIds, Rows, Values};
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -55,8 +63,9 @@ pub struct Client {
     account: Arc<ScaleEngineAccount>,
     upstream: Arc<Upstream>,
     clock: Arc<dyn Clock>,
-    /// Bounds the account's `video.usage` calls in flight (`concurrency`).
-    permits: tokio::sync::Semaphore,
+    /// Bounds the account's `video.usage` pages in flight or parsed and
+    /// not yet absorbed (`concurrency`), over all its periods and apps.
+    permits: Semaphore,
     usage_call: CallLabels,
     apps_call: CallLabels,
 }
@@ -75,7 +84,7 @@ impl Client {
         Client {
             usage_call: call("video.usage"),
             apps_call: call("video.getapps"),
-            permits: tokio::sync::Semaphore::new(account.concurrency),
+            permits: Semaphore::new(account.concurrency),
             account,
             upstream,
             clock,
@@ -163,15 +172,26 @@ impl Client {
         err.redact(&self.secrets())
     }
 
-    /// Every app of the account, via `video.getapps`.
+    /// The apps to query, each once: those configured, else every app of
+    /// the account (`video.getapps`). Configured apps that mix names and
+    /// ids are matched by `video.getapps`, so that an app listed both ways
+    /// is queried once, by the reference listed first.
     pub async fn apps(&self) -> Result<Vec<AppRef>, ProviderError> {
+        match &self.account.apps {
+            Some(apps) if !mixes_names_and_ids(apps) => Ok(apps.clone()),
+            Some(apps) => Ok(configured_apps(apps, &self.getapps().await?)),
+            None => Ok(distinct_apps(self.getapps().await?)),
+        }
+    }
+
+    /// Every app of the account, as `video.getapps` lists them.
+    async fn getapps(&self) -> Result<Vec<App>, ProviderError> {
         let body = self
             .post(&self.apps_call, |timestamp| {
                 self.base_request("video.getapps", timestamp)
             })
             .await?;
-        let apps = model::parse_apps(&body).map_err(|e| self.redact(e))?;
-        Ok(distinct_apps(apps))
+        model::parse_apps(&body).map_err(|e| self.redact(e))
     }
 
     /// All usage rows of one app and period (a URL's duplicate rows are
@@ -198,16 +218,25 @@ impl Client {
     }
 
     /// One pass over the pages. The first page gives `count` and the
-    /// server's page length; the rest are then fetched `concurrency` at a
-    /// time (at most that many held in memory) and checked in order.
+    /// server's page length; the rest are then fetched in order, up to
+    /// `concurrency` at a time over the whole account, and checked in order.
     /// Without `count`, pages follow one another until a short one.
+    ///
+    /// The semaphore is fair and `buffered` starts pages in order, so a
+    /// page never waits for a permit held by a later page of its app: the
+    /// permits of parsed pages waiting their turn always drain.
     async fn usage_pages(&self, app: &AppRef, date: Date) -> Result<Pages, ProviderError> {
         let mut usage = AppUsage::new();
-        let first = self.page(app, date, 0).await?;
+        let (first, permit) = self.page(app, date, 0).await?;
         let step = first.usage.len() as u64;
         self.absorb(&mut usage, &first)?;
-        let Some(count) = first.count else {
-            return self.pages_without_count(app, date, usage, first).await;
+        let mut previous = fingerprint(&first.usage);
+        let count = first.count;
+        drop((first, permit));
+        let Some(count) = count else {
+            return self
+                .pages_without_count(app, date, usage, step, previous)
+                .await;
         };
         if step >= count {
             return Ok(Pages::Complete(usage));
@@ -224,16 +253,16 @@ impl Client {
         let mut rest = stream::iter((1..=pages).map(|k| k * step))
             .map(|offset| async move { (offset, self.page(app, date, offset).await) })
             .buffered(self.concurrency());
-        let mut previous = first.usage;
         while let Some((offset, page)) = rest.next().await {
-            let page = page?;
+            let (page, _permit) = page?;
             if page.count != Some(count) {
                 return Ok(Pages::Inconsistent(format!(
                     "`count` changed from {count} to {} at offset {offset}",
                     show(page.count)
                 )));
             }
-            if !page.usage.is_empty() && page.usage == previous {
+            let print = fingerprint(&page.usage);
+            if !page.usage.is_empty() && print == previous {
                 return Ok(Pages::Inconsistent(format!(
                     "the page at offset {offset} repeats the one before"
                 )));
@@ -251,50 +280,59 @@ impl Client {
                 )));
             }
             self.absorb(&mut usage, &page)?;
-            previous = page.usage;
+            previous = print;
         }
         Ok(Pages::Complete(usage))
     }
 
-    /// Pages one after another until a short one (no `count` to plan by).
+    /// Pages one after another (no `count` to plan by) until one is shorter
+    /// than the first, which gave the server's page length; a whole number
+    /// of pages ends with an empty one. So a single page costs a second,
+    /// empty call: its shortness alone cannot tell the end from a cap.
     async fn pages_without_count(
         &self,
         app: &AppRef,
         date: Date,
         mut usage: AppUsage,
-        mut page: UsagePage,
+        step: u64,
+        mut previous: u64,
     ) -> Result<Pages, ProviderError> {
-        let mut offset = 0;
-        for _ in 0..self.account.max_pages {
-            let rows = page.usage.len() as u64;
-            if rows < u64::from(self.account.page_size) {
-                return Ok(Pages::Complete(usage));
-            }
+        if step == 0 {
+            return Ok(Pages::Complete(usage));
+        }
+        let (mut offset, mut rows) = (0, step);
+        for _ in 1..self.account.max_pages {
             offset += rows;
-            let next = self.page(app, date, offset).await?;
-            if next.count.is_some() {
+            let (page, _permit) = self.page(app, date, offset).await?;
+            if page.count.is_some() {
                 return Ok(Pages::Inconsistent(format!(
                     "`count` appeared at offset {offset}"
                 )));
             }
-            if !next.usage.is_empty() && next.usage == page.usage {
+            let print = fingerprint(&page.usage);
+            if !page.usage.is_empty() && print == previous {
                 return Ok(Pages::Inconsistent(format!(
                     "the page at offset {offset} repeats the one before"
                 )));
             }
-            self.absorb(&mut usage, &next)?;
-            page = next;
+            self.absorb(&mut usage, &page)?;
+            rows = page.usage.len() as u64;
+            if rows < step {
+                return Ok(Pages::Complete(usage));
+            }
+            previous = print;
         }
         Err(self.too_many_pages(app))
     }
 
+    /// One page, parsed, with the permit it holds until it is absorbed.
     async fn page(
         &self,
         app: &AppRef,
         date: Date,
         offset: u64,
-    ) -> Result<UsagePage, ProviderError> {
-        let _permit = self
+    ) -> Result<(UsagePage, SemaphorePermit<'_>), ProviderError> {
+        let permit = self
             .permits
             .acquire()
             .await
@@ -304,7 +342,8 @@ impl Client {
                 self.usage_request(app, date, timestamp, offset)
             })
             .await?;
-        UsagePage::parse(&body).map_err(|e| self.redact(e))
+        let page = UsagePage::parse(&body).map_err(|e| self.redact(e))?;
+        Ok((page, permit))
     }
 
     /// Adds a page's rows; filtered while parsing, so an excluded URL is
@@ -321,7 +360,7 @@ impl Client {
                 usage.rows.add(&[&row.video_url], usage_of_row.values());
             } else {
                 usage.excluded.add(row.bytes_total, row.requests_total)?;
-                usage.excluded_rows += 1;
+                usage.excluded_ids.add(&[&row.video_url]);
             }
         }
         Ok(())
@@ -348,9 +387,9 @@ pub struct AppUsage {
     pub rows: Rows,
     /// All rows summed, kept and excluded: the app's total.
     pub total: Usage,
-    /// The rows `include`/`exclude` dropped, summed, and how many.
+    /// The rows `include`/`exclude` dropped, summed, and their URLs.
     pub excluded: Usage,
-    pub excluded_rows: usize,
+    pub excluded_ids: ExcludedIds,
 }
 
 impl AppUsage {
@@ -359,7 +398,7 @@ impl AppUsage {
             rows: Rows::new(&super::VIDEOS),
             total: Usage::default(),
             excluded: Usage::default(),
-            excluded_rows: 0,
+            excluded_ids: ExcludedIds::default(),
         }
     }
 }
@@ -369,6 +408,11 @@ enum Pages {
     Complete(AppUsage),
     /// The pages contradicted each other; why.
     Inconsistent(String),
+}
+
+/// A page's rows in 64 bits, to tell a repeated page without keeping it.
+fn fingerprint(rows: &[UsageRow]) -> u64 {
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(rows)
 }
 
 fn show(count: Option<u64>) -> String {
@@ -396,6 +440,29 @@ fn distinct_apps(apps: Vec<App>) -> Vec<AppRef> {
         }
     }
     distinct
+}
+
+fn mixes_names_and_ids(apps: &[AppRef]) -> bool {
+    apps.iter().any(|a| matches!(a, AppRef::Id(_)))
+        && apps.iter().any(|a| matches!(a, AppRef::Name(_)))
+}
+
+/// Configured apps, each once: a name is matched to its id in `known`
+/// (`video.getapps`), and of the references to one id the first is kept.
+/// A name `known` does not list is kept as it is.
+fn configured_apps(apps: &[AppRef], known: &[App]) -> Vec<AppRef> {
+    let id_of = |app: &AppRef| match app {
+        AppRef::Id(id) => Some(*id),
+        AppRef::Name(name) => known
+            .iter()
+            .find(|a| a.name.as_deref() == Some(name.as_str()))
+            .and_then(|a| a.id),
+    };
+    let mut seen = HashSet::new();
+    apps.iter()
+        .filter(|app| id_of(app).is_none_or(|id| seen.insert(id)))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -499,6 +566,37 @@ page_size: 500
                 AppRef::Name("live".into()),
                 AppRef::Id(2),
                 AppRef::Name("vod".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn configured_names_are_matched_to_ids_and_each_app_kept_once() {
+        let known = [
+            App {
+                id: Some(12),
+                name: Some("demo-origin".into()),
+            },
+            App {
+                id: Some(13),
+                name: Some("vod".into()),
+            },
+        ];
+        let apps = [
+            AppRef::Name("demo-origin".into()),
+            AppRef::Id(13),
+            AppRef::Id(12),
+            AppRef::Name("vod".into()),
+            AppRef::Name("unlisted".into()),
+        ];
+        assert!(mixes_names_and_ids(&apps));
+        assert!(!mixes_names_and_ids(&apps[1..3]));
+        assert_eq!(
+            configured_apps(&apps, &known),
+            [
+                AppRef::Name("demo-origin".into()),
+                AppRef::Id(13),
+                AppRef::Name("unlisted".into())
             ]
         );
     }

@@ -57,7 +57,8 @@ pub struct ScaleEngineAccount {
     pub page_size: u32,
     pub max_pages: u32,
     pub refresh_interval: Option<Duration>,
-    /// Upstream calls in flight at once (apps and pages).
+    /// `video.usage` pages in flight or parsed and not yet absorbed, at
+    /// once, over the account's periods, apps and pages.
     pub concurrency: usize,
     pub quotas: Quotas,
     pub prices: Option<Prices>,

@@ -1,8 +1,8 @@
 //! ScaleEngine video usage (`video.usage`), per app and per video URL.
 //!
 //! One endpoint per account and period: every app (listed by
-//! `video.getapps` when `apps` is omitted), each app queried on its own so
-//! that rows are attributed to it. The snapshot replaces the previous one
+//! `video.getapps` when `apps` is omitted), each app queried once and on
+//! its own so that rows are attributed to it. The snapshot replaces the previous one
 //! only when all of those queries, all pages, succeeded. `video.usage`
 //! knows calendar months and days only, so ScaleEngine has no billing day.
 
@@ -81,10 +81,7 @@ struct UsageEndpoint {
 
 impl UsageEndpoint {
     async fn fetch_all(&self, bounds: Bounds) -> Result<Snapshot, ProviderError> {
-        let apps = match &self.account.apps {
-            Some(apps) => apps.clone(),
-            None => self.client.apps().await?,
-        };
+        let apps = self.client.apps().await?;
         let period = self.schedule.period;
         // One date for every query of this fetch, so that all pages and apps
         // agree on the period even across midnight.
@@ -108,7 +105,7 @@ impl UsageEndpoint {
             let usage = usage?;
             let app_label = app.to_string();
             let group = [app_label.as_str()];
-            videos.folded(&group, usage.excluded.values(), usage.excluded_rows);
+            videos.excluded(&group, usage.excluded.values(), usage.excluded_ids);
             videos.rows(&group, usage.rows);
             totals.push((app_label, usage.total));
         }

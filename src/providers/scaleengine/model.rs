@@ -73,7 +73,7 @@ pub struct UsagePage {
     pub count: Option<u64>,
 }
 
-#[derive(Debug, PartialEq, Eq, Deserialize)]
+#[derive(Debug, PartialEq, Eq, Hash, Deserialize)]
 pub struct UsageRow {
     /// A stream named by digits may come as a JSON number.
     #[serde(deserialize_with = "text")]

@@ -12,19 +12,32 @@ use reqwest::header::ACCEPT;
 use reqwest::Url;
 use time::macros::format_description;
 use time::OffsetDateTime;
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{WowzaAccount, WowzaAuth};
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::{url_encode, ProviderError};
 
+/// Viewer-data calls in flight at once, per account: over all its stream
+/// targets and periods.
+pub const VIEWER_CONCURRENCY: usize = 4;
+
+/// The calls of one account; every endpoint (resource and period) of the
+/// account shares it.
 pub struct Client {
     account: Arc<WowzaAccount>,
     upstream: Arc<Upstream>,
+    /// Bounds the account's viewer-data calls in flight.
+    viewer_permits: Semaphore,
 }
 
 impl Client {
     pub fn new(account: Arc<WowzaAccount>, upstream: Arc<Upstream>) -> Self {
-        Client { account, upstream }
+        Client {
+            account,
+            upstream,
+            viewer_permits: Semaphore::new(VIEWER_CONCURRENCY),
+        }
     }
 
     /// `api_url` with `resource` (a path like `usage/time/transcoders`) and
@@ -71,6 +84,15 @@ impl Client {
             })
             .await
             .map_err(readable)
+    }
+
+    /// Leave for one viewer-data call: waits while the account has
+    /// [`VIEWER_CONCURRENCY`] of them in flight; hold it until the answer.
+    pub async fn viewer_permit(&self) -> SemaphorePermit<'_> {
+        self.viewer_permits
+            .acquire()
+            .await
+            .expect("the semaphore is never closed")
     }
 
     fn secrets(&self) -> Vec<&str> {

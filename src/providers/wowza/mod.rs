@@ -17,11 +17,12 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use futures_util::{stream, StreamExt as _};
 use tokio::sync::watch;
 
 use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
 use crate::exposition::{
-    Cardinality, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
+    Cardinality, ExcludedIds, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
 };
 use crate::period::Bounds;
 use client::Client;
@@ -31,8 +32,6 @@ use model::{UsageRow, ViewerData, Viewers};
 pub const PROVIDER: &str = "wowza";
 
 const HOURLY: Duration = Duration::from_secs(3600);
-/// Viewer-data calls in flight at once, per account.
-const VIEWER_CONCURRENCY: usize = 4;
 
 /// One `/usage/...` resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,41 +357,25 @@ impl ResourceEndpoint {
             ));
         };
         // A few targets at a time: faster than one by one, gentle on limits.
-        let mut calls = tokio::task::JoinSet::new();
-        let permits = Arc::new(tokio::sync::Semaphore::new(VIEWER_CONCURRENCY));
-        for (index, target) in targets.iter().enumerate() {
-            let (client, permits) = (self.client.clone(), permits.clone());
-            let query: Vec<(String, String)> = window
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect();
-            let id = target.id.clone();
-            calls.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                let query: Vec<(&str, &str)> = query
-                    .iter()
-                    .map(|(k, v)| (k.as_str(), v.as_str()))
-                    .collect();
-                let body = client
-                    .get(Resource::ViewerData.path(), Some(&id), &query)
-                    .await;
-                (index, body)
-            });
-        }
-        let mut bodies = Vec::with_capacity(targets.len());
-        while let Some(joined) = calls.join_next().await {
-            let (index, body) =
-                joined.map_err(|e| ProviderError::Http(format!("viewer data task failed: {e}")))?;
+        // The client bounds the calls in flight over all the account's periods.
+        let (client, targets) = (&self.client, &targets);
+        // By index: a closure taking `&TargetRef` fails the boxed future's
+        // `Send` check (a known limit of higher-ranked lifetimes in async).
+        let mut bodies = stream::iter(0..targets.len())
+            .map(|index| async move {
+                let target = &targets[index];
+                let _permit = client.viewer_permit().await;
+                let path = Resource::ViewerData.path();
+                (target, client.get(path, Some(&target.id), window).await)
+            })
+            .buffered(client::VIEWER_CONCURRENCY);
+        let mut viewers = Vec::with_capacity(targets.len());
+        while let Some((target, body)) = bodies.next().await {
             match body {
                 // A target without viewer data (not on Wowza CDN, say) has none to show.
                 Err(ProviderError::Status { status: 404, .. }) => {}
-                other => bodies.push((index, other?)),
+                other => viewers.push((target, model::viewer_data(&other?)?)),
             }
-        }
-        bodies.sort_by_key(|(index, _)| *index);
-        let mut viewers = Vec::with_capacity(bodies.len());
-        for (index, body) in bodies {
-            viewers.push((&targets[index], model::viewer_data(&body)?));
         }
         emit_viewers(snapshot, &self.account.cardinality, &viewers);
         Ok(())
@@ -414,10 +397,11 @@ fn emit_viewers(
     };
     let mut totals = snapshot.table(&VIEWERS);
     for (target, data) in viewers {
+        let id = [target.id.as_str(), target.name.as_str()];
         if cardinality.keeps(&target.name) {
-            totals.row(&[], &[&target.id, &target.name], values(&data.total));
+            totals.row(&[], &id, values(&data.total));
         } else {
-            totals.folded(&[], values(&data.total), 1);
+            totals.excluded(&[], values(&data.total), ExcludedIds::of(&id));
         }
     }
     totals.finish();
@@ -431,11 +415,12 @@ fn emit_viewers(
     ] {
         let mut rows = snapshot.table(table);
         for (target, data) in viewers {
+            let id = [target.id.as_str(), target.name.as_str()];
             for (key, v) in &breakdown(data).0 {
                 if cardinality.keeps(&target.name) {
-                    rows.row(&[key], &[&target.id, &target.name], values(v));
+                    rows.row(&[key], &id, values(v));
                 } else {
-                    rows.folded(&[key], values(v), 1);
+                    rows.excluded(&[key], values(v), ExcludedIds::of(&id));
                 }
             }
         }
@@ -462,11 +447,12 @@ fn deleted(row: &UsageRow) -> String {
 
 /// Used and billed amounts per row; rows with the same labels (the API may
 /// list an id twice) are summed so that no series is duplicated. Rows whose
-/// name `include`/`exclude` drops are summed apart, never stored.
+/// name `include`/`exclude` drops are summed apart, never stored (only a
+/// hash of their ids, to count them).
 struct Sums<'a> {
     cardinality: &'a Cardinality,
     rows: BTreeMap<(Vec<String>, Vec<String>), Pair>,
-    excluded: BTreeMap<Vec<String>, (Pair, usize)>,
+    excluded: BTreeMap<Vec<String>, (Pair, ExcludedIds)>,
 }
 
 type Pair = (Option<u64>, Option<u64>);
@@ -500,8 +486,8 @@ impl<'a> Sums<'a> {
         let entry = if self.cardinality.keeps(&identity[1]) {
             self.rows.entry((group, identity)).or_default()
         } else {
-            let (pair, rows) = self.excluded.entry(group).or_default();
-            *rows += 1;
+            let (pair, ids) = self.excluded.entry(group).or_default();
+            ids.add(&identity);
             pair
         };
         *entry = (plus(entry.0, used)?, plus(entry.1, billed)?);
@@ -510,9 +496,9 @@ impl<'a> Sums<'a> {
 
     fn emit(self, mut table: TableBuilder) {
         let values = |(used, billed): Pair| [used.map(Number::from), billed.map(Number::from)];
-        for (group, (pair, rows)) in self.excluded {
+        for (group, (pair, ids)) in self.excluded {
             let group: Vec<&str> = group.iter().map(String::as_str).collect();
-            table.folded(&group, values(pair), rows);
+            table.excluded(&group, values(pair), ids);
         }
         for ((group, id), pair) in self.rows {
             let group: Vec<&str> = group.iter().map(String::as_str).collect();
