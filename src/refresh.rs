@@ -604,12 +604,12 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::exposition::SnapshotBuilder;
-    use crate::period::Period;
-    use crate::providers::{BoxFuture, Schedule};
+    use crate::providers::BoxFuture;
+    use crate::simulator::faults::FnEndpoint;
 
     const INTERVAL: Duration = Duration::from_secs(300);
 
-    /// What one fetch of a [`Fake`] does.
+    /// What one fetch of a [`fake`] does.
     enum Fetch {
         Succeed,
         Fail(ProviderError),
@@ -618,57 +618,46 @@ mod tests {
         Take(Duration),
     }
 
-    /// An endpoint that does what its script says, one entry per fetch
-    /// (and succeeds once the script is done).
-    struct Fake {
-        account: String,
-        clock: Arc<ManualClock>,
-        script: Mutex<VecDeque<Fetch>>,
+    /// An endpoint's script, one entry per fetch (and success once done),
+    /// and how many fetches it saw.
+    struct Script {
+        steps: Mutex<VecDeque<Fetch>>,
         calls: AtomicUsize,
     }
 
-    impl Fake {
-        fn new(account: &str, clock: &Arc<ManualClock>, script: Vec<Fetch>) -> Arc<Fake> {
-            Arc::new(Fake {
-                account: account.into(),
-                clock: clock.clone(),
-                script: Mutex::new(script.into()),
-                calls: AtomicUsize::new(0),
-            })
+    impl Script {
+        fn calls(&self) -> usize {
+            self.calls.load(Ordering::SeqCst)
         }
     }
 
-    impl Endpoint for Fake {
-        fn provider(&self) -> &'static str {
-            "fake"
-        }
-        fn account(&self) -> &str {
-            &self.account
-        }
-        fn name(&self) -> &str {
-            "usage"
-        }
-        fn schedule(&self) -> Schedule {
-            Schedule {
-                period: Period::Month,
-                billing_day: 1,
-                refresh_interval: INTERVAL,
-                settle_time: INTERVAL,
-            }
-        }
-        fn fetch(&self, _: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
+    /// An endpoint of `account` that does what `steps` say.
+    fn fake(
+        account: &str,
+        clock: &Arc<ManualClock>,
+        steps: Vec<Fetch>,
+    ) -> (Arc<dyn Endpoint>, Arc<Script>) {
+        let script = Arc::new(Script {
+            steps: Mutex::new(steps.into()),
+            calls: AtomicUsize::new(0),
+        });
+        let (clock, seen, name) = (clock.clone(), script.clone(), account.to_string());
+        let fetch = move |_| -> BoxFuture<'static, Result<Snapshot, ProviderError>> {
+            seen.calls.fetch_add(1, Ordering::SeqCst);
+            let next = seen.steps.lock().unwrap().pop_front();
+            let (clock, name) = (clock.clone(), name.clone());
             Box::pin(async move {
-                self.calls.fetch_add(1, Ordering::SeqCst);
-                let next = self.script.lock().unwrap().pop_front();
                 match next.unwrap_or(Fetch::Succeed) {
                     Fetch::Succeed => {}
                     Fetch::Fail(err) => return Err(err),
                     Fetch::Panic => panic!("a bug in a provider"),
-                    Fetch::Take(time) => self.clock.advance(time),
+                    Fetch::Take(time) => clock.advance(time),
                 }
-                Ok(SnapshotBuilder::new(&self.account).finish())
+                Ok(SnapshotBuilder::new(&name).finish())
             })
-        }
+        };
+        let endpoint = FnEndpoint::new(account, INTERVAL, Arc::new(fetch));
+        (Arc::new(endpoint), script)
     }
 
     struct Ignore;
@@ -682,11 +671,7 @@ mod tests {
         Arc::new(ManualClock::new(at.into()))
     }
 
-    fn refresher(clock: &Arc<ManualClock>, endpoints: Vec<Arc<Fake>>) -> Arc<Refresher> {
-        let endpoints = endpoints
-            .into_iter()
-            .map(|e| e as Arc<dyn Endpoint>)
-            .collect();
+    fn refresher(clock: &Arc<ManualClock>, endpoints: Vec<Arc<dyn Endpoint>>) -> Arc<Refresher> {
         Refresher::new(endpoints, Arc::new(Ignore), clock.clone())
     }
 
@@ -725,12 +710,12 @@ mod tests {
     async fn any_retry_after_is_survived_and_retried_within_the_hour() {
         for secs in [10_000_000_000_000_000_000, 31_536_000] {
             let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
-            let fake = Fake::new(
+            let (fake, script) = fake(
                 "a",
                 &clock,
                 vec![Fetch::Fail(rate_limited(Duration::from_secs(secs)))],
             );
-            let refresher = refresher(&clock, vec![fake.clone()]);
+            let refresher = refresher(&clock, vec![fake]);
             assert!(refresher.refresh_now(0).await.is_err());
             let target = refresher.targets()[0].clone();
             let status = target.status();
@@ -745,7 +730,7 @@ mod tests {
             assert!(!target.backing_off(clock.now()));
             assert!(refresher.refresh(&target, false).await.is_ok());
             assert!(target.status().up);
-            assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+            assert_eq!(script.calls(), 2);
         }
     }
 
@@ -755,9 +740,9 @@ mod tests {
     #[tokio::test]
     async fn a_panicking_fetch_fails_only_its_endpoint() {
         let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
-        let buggy = Fake::new("buggy", &clock, vec![Fetch::Panic]);
-        let fine = Fake::new("fine", &clock, vec![]);
-        let refresher = refresher(&clock, vec![buggy.clone(), fine]);
+        let (buggy, _) = fake("buggy", &clock, vec![Fetch::Panic]);
+        let (fine, _) = fake("fine", &clock, vec![]);
+        let refresher = refresher(&clock, vec![buggy, fine]);
         let err = refresher.refresh_now(0).await.unwrap_err();
         assert!(err.to_string().contains("a bug in a provider"), "{err}");
         assert!(refresher.refresh_now(1).await.is_ok());
@@ -779,12 +764,12 @@ mod tests {
     #[tokio::test]
     async fn a_fetch_that_outlives_its_period_is_fetched_again_for_the_new_one() {
         let clock = clock_at(datetime!(2026-11-30 23:59:59 UTC));
-        let fake = Fake::new("a", &clock, vec![Fetch::Take(Duration::from_secs(2))]);
-        let refresher = refresher(&clock, vec![fake.clone()]);
+        let (slow, script) = fake("a", &clock, vec![Fetch::Take(Duration::from_secs(2))]);
+        let refresher = refresher(&clock, vec![slow]);
         refresher.refresh_now(0).await.unwrap();
         let served = refresher.targets()[0].served().unwrap();
         assert_eq!(served.bounds.start, datetime!(2026-12-01 00:00 UTC));
-        assert_eq!(fake.calls.load(Ordering::SeqCst), 2);
+        assert_eq!(script.calls(), 2);
     }
 
     /// Withdrawing is a compare-and-swap: a snapshot of the new period
@@ -792,8 +777,8 @@ mod tests {
     #[tokio::test]
     async fn withdrawing_ended_data_keeps_a_snapshot_stored_meanwhile() {
         let clock = clock_at(datetime!(2026-11-30 23:00 UTC));
-        let fake = Fake::new("a", &clock, vec![]);
-        let refresher = refresher(&clock, vec![fake]);
+        let (endpoint, _) = fake("a", &clock, vec![]);
+        let refresher = refresher(&clock, vec![endpoint]);
         refresher.refresh_now(0).await.unwrap();
         let target = refresher.targets()[0].clone();
         let november = target.served();
@@ -816,24 +801,21 @@ mod tests {
     #[tokio::test]
     async fn reconfigure_carries_what_is_still_right() {
         let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
-        let old = [
-            Fake::new("same", &clock, vec![]),
-            Fake::new("fetch", &clock, vec![]),
-            Fake::new("data", &clock, vec![]),
-        ];
-        let refresher = refresher(&clock, old.to_vec());
+        let old: Vec<_> = ["same", "fetch", "data"]
+            .into_iter()
+            .map(|account| fake(account, &clock, vec![]).0)
+            .collect();
+        let refresher = refresher(&clock, old.clone());
         for i in 0..old.len() {
             refresher.refresh_now(i).await.unwrap();
         }
         let before = refresher.targets();
         let outage = || Fetch::Fail(ProviderError::Http("down".into()));
-        let new = [
-            Fake::new("same", &clock, vec![]),
-            Fake::new("fetch", &clock, vec![outage(), outage()]),
-            Fake::new("data", &clock, vec![outage(), outage()]),
-            Fake::new("added", &clock, vec![outage(), outage()]),
-        ];
-        let endpoints = new.iter().map(|e| e.clone() as Arc<dyn Endpoint>).collect();
+        let (same, same_script) = fake("same", &clock, vec![]);
+        let mut endpoints = vec![same];
+        for account in ["fetch", "data", "added"] {
+            endpoints.push(fake(account, &clock, vec![outage(), outage()]).0);
+        }
         let outcome = refresher.reconfigure(endpoints, |e| match e.account() {
             "same" => Carry::Everything,
             "fetch" => Carry::Data,
@@ -861,7 +843,7 @@ mod tests {
         // The new fetch failed: the old data is still served.
         assert!(Arc::ptr_eq(&after[1].served().unwrap(), &carried));
         assert!(!after[1].status().up);
-        assert_eq!(new[0].calls.load(Ordering::SeqCst), 0);
+        assert_eq!(same_script.calls(), 0);
         clock.advance(FIRST_FAILURE_BACKOFF);
         // Its first success replaces it.
         assert!(refresher.refresh_now(1).await.is_err());

@@ -20,6 +20,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -36,6 +37,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
+use futures_util::FutureExt as _;
 use http_body::{Frame, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::Service as _;
@@ -128,6 +130,19 @@ fn router(state: Arc<AppState>, web: Arc<Web>, enable_lifecycle: bool) -> Router
         .route("/-/reload", reload)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(web, web::guard))
+        .layer(axum::middleware::from_fn(contain_panics))
+}
+
+/// A handler that panics (a bug: no request should cause one) answers 500
+/// and is logged; the connection, the other requests and the server go on.
+async fn contain_panics(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::error!("a request handler panicked (a bug; please report it)");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error\n").into_response()
+        }
+    }
 }
 
 /// What one client may hold of the server.
@@ -626,8 +641,8 @@ async fn reload(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
         Ok(Ok(done)) => (
             StatusCode::OK,
             format!(
-                "Reloaded: {} endpoints kept, {} started, {} removed\n",
-                done.kept, done.started, done.removed
+                "Reloaded: {} endpoints kept, {} refetched, {} started, {} removed\n",
+                done.kept, done.refetched, done.started, done.removed
             ),
         )
             .into_response(),
@@ -925,6 +940,32 @@ mod tests {
             }
         }
         assert!(received < 1 << 30, "the whole body was sent");
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_and_the_server_goes_on() {
+        let app = Router::new()
+            .route("/bug", get(|| async { panic!("a bug") as &str }))
+            .route("/fine", get(|| async { "fine" }))
+            .layer(axum::middleware::from_fn(contain_panics));
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = reqwest::Client::new();
+        for _ in 0..2 {
+            let bug = client
+                .get(format!("http://{addr}/bug"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(bug.status(), 500);
+            let fine = client
+                .get(format!("http://{addr}/fine"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(fine.text().await.unwrap(), "fine");
+        }
     }
 
     /// A peer that reads nothing: writes fail after the limit instead of

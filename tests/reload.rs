@@ -40,6 +40,23 @@ fn has_account(text: &str, account: &str) -> bool {
     text.contains(&format!("scaleengine_app_bytes{{account=\"{account}\""))
 }
 
+/// Serves the config file at `path`, reloadable over HTTP.
+async fn serve_reloadable(path: &std::path::Path) -> std::net::SocketAddr {
+    let config = Config::load(path).unwrap();
+    let source = video_usage_exporter::Source {
+        path: path.to_path_buf(),
+        shard: (1, 0),
+    };
+    let state = video_usage_exporter::assemble_from(
+        &config,
+        Some(source),
+        "/metrics",
+        Arc::new(SystemClock),
+    )
+    .unwrap();
+    serve_with_lifecycle(state).await.addr
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
     let sim = start_scaleengine(account(vec![
@@ -57,19 +74,7 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
         account_yaml(&sim, "a", "one", SECRET),
         account_yaml(&sim, "b", "two", SECRET),
     ]);
-    let config = Config::load(&path).unwrap();
-    let source = video_usage_exporter::Source {
-        path: path.clone(),
-        shard: (1, 0),
-    };
-    let state = video_usage_exporter::assemble_from(
-        &config,
-        Some(source),
-        "/metrics",
-        Arc::new(SystemClock),
-    )
-    .unwrap();
-    let addr = serve_with_lifecycle(state).await.addr;
+    let addr = serve_reloadable(&path).await;
     let text = scrape(addr).await;
     assert!(has_account(&text, "a") && has_account(&text, "b"));
     let fetched_a = calls_for(&sim, "one");
@@ -81,7 +86,10 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
     ]);
     let (status, body) = reload(addr).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, "Reloaded: 1 endpoints kept, 1 started, 1 removed\n");
+    assert_eq!(
+        body,
+        "Reloaded: 1 endpoints kept, 0 refetched, 1 started, 1 removed\n"
+    );
     eventually(Duration::from_secs(30), || async {
         has_account(&scrape(addr).await, "c")
     })
@@ -112,14 +120,102 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
     assert!(has_account(&text, "a") && has_account(&text, "c"));
     assert!(text.contains("video_usage_exporter_config_last_reload_successful 0\n"));
 
-    // A changed secret is a changed account: fetched again (and failing
-    // here, since the simulator knows the old secret).
+    // A changed secret changes how `a` is fetched, not what its data
+    // means: fetched again at once, and while that fails (the simulator
+    // knows the old secret) the old data stays.
     write(&[
         account_yaml(&sim, "a", "one", "another-secret"),
         account_yaml(&sim, "c", "three", SECRET),
     ]);
     let (status, body) = reload(addr).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body, "Reloaded: 1 endpoints kept, 1 started, 0 removed\n");
+    assert_eq!(
+        body,
+        "Reloaded: 1 endpoints kept, 1 refetched, 0 started, 0 removed\n"
+    );
     assert!(!body.contains("another-secret"));
+    let a_down = "video_usage_exporter_up{provider=\"scaleengine\",account=\"a\",endpoint=\"video.usage\",period=\"month\"} 0\n";
+    eventually(Duration::from_secs(30), || async {
+        scrape(addr).await.contains(a_down)
+    })
+    .await;
+    assert!(
+        has_account(&scrape(addr).await, "a"),
+        "old data still served"
+    );
+}
+
+/// Quotas, prices and the global `timeout` are not what the data means: a
+/// reload that changes only them never withdraws a series, not even for
+/// one scrape, and `/-/ready` stays 200. Quotas alone fetch nothing;
+/// another timeout fetches again with the new client. Another app does
+/// change what the data means: its old series go.
+#[tokio::test(flavor = "multi_thread")]
+async fn reloads_never_withdraw_data_that_is_still_right() {
+    let sim = start_scaleengine(account(vec![
+        app(1, "one", vec![Row::new("x", 1, 1)], vec![]),
+        app(2, "two", vec![Row::new("y", 2, 1)], vec![]),
+    ]))
+    .await;
+    let dir = process::temp_dir("reload-keeps");
+    let path = dir.join("config.yml");
+    let write = |head: &str, app: &str, quota: &str| {
+        let account = account_yaml(&sim, "a", app, SECRET)
+            + &format!("    quotas: {{egress_bytes: {{month: {quota}}}}}\n");
+        std::fs::write(&path, format!("{head}scaleengine:\n{account}")).unwrap();
+    };
+    write("", "one", "1TB");
+    let addr = serve_reloadable(&path).await;
+    let x = "video_url=\"x\"";
+    assert!(scrape(addr).await.contains(x));
+    let calls = calls_for(&sim, "one");
+    let ready = || async {
+        let url = format!("http://{addr}/-/ready");
+        reqwest::get(url).await.unwrap().status().as_u16()
+    };
+
+    write("", "one", "2TB");
+    let (status, body) = reload(addr).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        "Reloaded: 1 endpoints kept, 0 refetched, 0 started, 0 removed\n"
+    );
+    let text = scrape(addr).await;
+    assert!(text.contains(x), "quota-only reload kept the data");
+    assert!(text.contains("video_usage_quota_bytes{provider=\"scaleengine\",account=\"a\",resource=\"egress\",period=\"month\"} 2000000000000\n"));
+    assert_eq!(ready().await, 200);
+    assert_eq!(calls_for(&sim, "one"), calls, "nothing fetched");
+
+    write("timeout: 7s\n", "one", "2TB");
+    let (status, body) = reload(addr).await;
+    assert_eq!(
+        body,
+        "Reloaded: 0 endpoints kept, 1 refetched, 0 started, 0 removed\n"
+    );
+    assert_eq!(status, 200);
+    assert!(scrape(addr).await.contains(x), "no gap while refetching");
+    assert_eq!(ready().await, 200);
+    eventually(Duration::from_secs(30), || async {
+        calls_for(&sim, "one") > calls
+    })
+    .await;
+    assert!(scrape(addr).await.contains(x));
+
+    write("timeout: 7s\n", "two", "2TB");
+    let (status, body) = reload(addr).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body,
+        "Reloaded: 0 endpoints kept, 0 refetched, 1 started, 0 removed\n"
+    );
+    assert!(
+        !scrape(addr).await.contains(x),
+        "another app's data is not a's"
+    );
+    eventually(Duration::from_secs(30), || async {
+        scrape(addr).await.contains("video_url=\"y\"")
+    })
+    .await;
+    assert_eq!(ready().await, 200);
 }

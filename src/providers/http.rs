@@ -244,7 +244,7 @@ pub mod tests {
 
     use std::sync::Mutex;
 
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use crate::simulator::faults::raw_upstream;
 
     struct Ignore;
 
@@ -256,29 +256,6 @@ pub mod tests {
         fn observe(&self, _: &CallLabels, code: &str, _: Duration) {
             self.0.lock().unwrap().push(code.to_string());
         }
-    }
-
-    /// A server on 127.0.0.1 that answers its n-th connection with
-    /// `answers[n]`, raw, and then closes it.
-    async fn raw_server(answers: Vec<Vec<u8>>) -> String {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move {
-            for answer in answers {
-                let (mut tcp, _) = listener.accept().await.unwrap();
-                let mut request = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match tcp.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => request.extend_from_slice(&buf[..n]),
-                    }
-                }
-                let _ = tcp.write_all(&answer).await;
-                let _ = tcp.shutdown().await;
-            }
-        });
-        format!("http://{addr}/")
     }
 
     fn quick(observer: Arc<dyn Observer>) -> Upstream {
@@ -303,7 +280,7 @@ pub mod tests {
         let mut cut = b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n".to_vec();
         cut.extend_from_slice(&[b'x'; 100]);
         let whole = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nwhole".to_vec();
-        let url = raw_server(vec![cut, whole]).await;
+        let url = raw_upstream(vec![cut, whole]).await.unwrap();
         let codes = Arc::new(Codes::default());
         let up = quick(codes.clone());
         let body = up.send(&call(), &[], |c| c.get(&url)).await.unwrap();
@@ -314,7 +291,7 @@ pub mod tests {
     #[tokio::test]
     async fn a_retry_after_beyond_any_clock_is_returned_not_slept() {
         let answer = b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 10000000000000000000\r\nContent-Length: 0\r\n\r\n".to_vec();
-        let url = raw_server(vec![answer]).await;
+        let url = raw_upstream(vec![answer]).await.unwrap();
         let codes = Arc::new(Codes::default());
         let err = quick(codes.clone())
             .send(&call(), &[], |c| c.get(&url))

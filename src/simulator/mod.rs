@@ -4,6 +4,7 @@
 //! signatures, paginate and format numbers the way the real APIs are
 //! documented to, so a client bug shows up as a failure here too.
 
+pub mod faults;
 pub mod scaleengine;
 pub mod wowza;
 
