@@ -828,6 +828,25 @@ scaleengine:
         assert!(e.contains("not both"), "{e}");
     }
 
+    /// `[20000y]` once passed and panicked in every refresh; `[500ms]` was
+    /// labelled `0d`, and `[500ms, 1ms]` exported every series twice.
+    #[test]
+    fn rolling_windows_that_cannot_be_served_are_rejected() {
+        let wowza = |periods: &str| {
+            format!("wowza:\n  - account: w\n    api_key: k\n    access_key: a\n    periods: {periods}\n")
+        };
+        for (periods, reason) in [
+            ("[20000y]", "at most 400d"),
+            ("[500ms]", "whole number of seconds"),
+            ("[500ms, 1ms]", "whole number of seconds"),
+            ("[1d, 24h]", "each period once"),
+        ] {
+            let e = error(&wowza(periods));
+            assert!(e.contains(reason), "{periods}: {e}");
+        }
+        assert!(Config::parse(&wowza("[400d, 90m, month]"), "cfg.yml").is_ok());
+    }
+
     /// A value from the environment may hold a secret (a token in
     /// `api_url`): errors quote the value with it removed.
     #[test]

@@ -482,6 +482,47 @@ async fn rate_limited_resources_deliver_within_seconds() {
     assert!(text.contains("video_usage_exporter_upstream_requests_total{provider=\"wowza\",account=\"main\",endpoint=\"usage/storage/peak_recording\",code=\"429\"} 2\n"));
 }
 
+/// One header once took the exporter down: `Retry-After:
+/// 10000000000000000000` overflowed the clock inside the status lock, and
+/// every scrape after it got an empty reply; `31536000` froze the endpoint
+/// for a year. Now each is a failure backed off for at most an hour, the
+/// exporter serves throughout, and the retry an hour later recovers.
+/// (Viewer data is off: its per-target paths would each be throttled once
+/// more on that retry.)
+#[tokio::test]
+async fn an_absurd_retry_after_is_capped_and_the_exporter_keeps_serving() {
+    let resources = &RESOURCES[..5];
+    let keys = format!("{KEYS}    viewer_data: false\n");
+    for retry_after in [10_000_000_000_000_000_000, 31_536_000] {
+        let clock = Arc::new(ManualClock::new(SystemTime::now()));
+        let sim = Simulator::start_with_clock(account(vec![]), test_account(), clock.clone())
+            .await
+            .unwrap();
+        sim.wowza.throttle_first(1, retry_after);
+        let config = wowza_config(&sim, &[("main", &keys)]);
+        let exporter = start_exporter_with_clock(&config, clock.clone()).await;
+        let text = scrape(exporter.addr).await;
+        for r in resources {
+            assert_eq!(up(&text, "main", r).as_deref(), Some("0"), "{r}");
+        }
+        assert!(scrape(exporter.addr)
+            .await
+            .contains("video_usage_exporter_up"));
+        clock.advance(Duration::from_secs(3600));
+        eventually(Duration::from_secs(30), || async {
+            let text = scrape(exporter.addr).await;
+            resources
+                .iter()
+                .all(|r| up(&text, "main", r).as_deref() == Some("1"))
+        })
+        .await;
+        let text = scrape(exporter.addr).await;
+        assert!(text.contains(
+            "wowza_cloud_peak_recording_storage_bytes{account=\"main\",period=\"month\"}"
+        ));
+    }
+}
+
 #[tokio::test]
 async fn bearer_tokens_work_and_bad_keys_fail_alone_without_retry_loops() {
     let sim = start(test_account()).await;
