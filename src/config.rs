@@ -653,6 +653,8 @@ fn referenced_env(text: &str) -> Vec<String> {
         .skip(1)
         .filter_map(|rest| rest.split_once('}'))
         .filter_map(|(name, _)| std::env::var(name).ok())
+        // Too short to be a secret, and would garble the message (`line 1`).
+        .filter(|value| value.len() >= 4)
         .collect()
 }
 
@@ -689,11 +691,21 @@ fn expand_env(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Str
     Ok(out)
 }
 
+/// The longest duration any key takes (intervals, timeouts, windows):
+/// longer than any provider keeps usage at a fine grain, and far from where
+/// adding it to a date or a clock could overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(400 * 86_400);
+
 pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let d = humantime::parse_duration(text.trim())
         .map_err(|e| format!("`{text}` is not a duration like 30s, 5m or 1h: {e}"))?;
     if d.is_zero() {
         return Err("a duration must be positive".into());
+    }
+    if d > MAX_DURATION {
+        return Err(format!(
+            "`{text}` is longer than 400d, the most any duration may be"
+        ));
     }
     Ok(d)
 }
@@ -828,6 +840,28 @@ scaleengine:
         assert!(e.contains("not both"), "{e}");
     }
 
+    /// A duration beyond any clock once passed `check-config` and panicked
+    /// at the first scrape after a fetch.
+    #[test]
+    fn durations_are_at_most_400_days() {
+        for (from, to) in [
+            ("refresh_interval: 5m", "refresh_interval: 300000000000y"),
+            (
+                "refresh_interval: 5m",
+                "refresh_interval: 5m\ntimeout: 500d",
+            ),
+            (
+                "refresh_interval: 5m",
+                "refresh_interval: 5m\nprevious_periods: {settle_time: 401d}",
+            ),
+        ] {
+            let e = error(&GOOD.replace(from, to));
+            assert!(e.contains("longer than 400d"), "{to}: {e}");
+        }
+        let c = Config::parse(&GOOD.replace("5m", "400d"), "cfg.yml").unwrap();
+        assert_eq!(c.refresh_interval, MAX_DURATION);
+    }
+
     /// `[20000y]` once passed and panicked in every refresh; `[500ms]` was
     /// labelled `0d`, and `[500ms, 1ms]` exported every series twice.
     #[test]
@@ -836,7 +870,7 @@ scaleengine:
             format!("wowza:\n  - account: w\n    api_key: k\n    access_key: a\n    periods: {periods}\n")
         };
         for (periods, reason) in [
-            ("[20000y]", "at most 400d"),
+            ("[20000y]", "longer than 400d"),
             ("[500ms]", "whole number of seconds"),
             ("[500ms, 1ms]", "whole number of seconds"),
             ("[1d, 24h]", "each period once"),

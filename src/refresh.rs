@@ -93,6 +93,10 @@ pub struct Target {
     status: Mutex<Status>,
     /// Held while a fetch runs: later callers wait, then find it fresh.
     flight: tokio::sync::Mutex<()>,
+    /// Serving data fetched by the endpoint this one replaced in a reload,
+    /// until its own first fetch: withdrawn if that fetch is refused the
+    /// credentials (they may be another account's now).
+    inherited: AtomicBool,
 }
 
 impl Target {
@@ -125,8 +129,11 @@ impl Target {
         }
         let schedule = self.endpoint.schedule();
         let settled = schedule.period.is_previous()
-            && served.fetched_at >= SystemTime::from(served.bounds.end) + schedule.settle_time;
-        settled || now < served.fetched_at + schedule.refresh_interval
+            && SystemTime::from(served.bounds.end)
+                .checked_add(schedule.settle_time)
+                .is_some_and(|at| served.fetched_at >= at);
+        let stale_at = served.fetched_at.checked_add(schedule.refresh_interval);
+        settled || stale_at.is_none_or(|at| now < at)
     }
 
     fn record_success(&self, served: Served) {
@@ -142,6 +149,7 @@ impl Target {
         let fetched_at = served.fetched_at;
         let dropped = served.snapshot.dropped();
         let previous = self.served.swap(Some(Arc::new(served)));
+        self.inherited.store(false, Ordering::Release);
         // Say once when cardinality controls start folding series.
         if dropped > 0 && previous.is_none_or(|p| p.snapshot.dropped() == 0) {
             tracing::info!(
@@ -171,7 +179,8 @@ impl Target {
         status.retry_at = None;
     }
 
-    fn record_failure(&self, err: &ProviderError, now: SystemTime) {
+    /// Records a failed fetch; true when it withdrew inherited data.
+    fn record_failure(&self, err: &ProviderError, now: SystemTime) -> bool {
         let interval = self.endpoint.schedule().refresh_interval;
         let mut status = self.status_lock();
         status.consecutive_failures = status.consecutive_failures.saturating_add(1);
@@ -182,6 +191,10 @@ impl Target {
         status.retry_at = Some(now.checked_add(backoff).unwrap_or(now));
         let repeated = status.consecutive_failures > 1;
         drop(status);
+        let withdrawn = err.is_auth() && self.inherited.swap(false, Ordering::AcqRel);
+        if withdrawn {
+            self.served.store(None);
+        }
         let e = self.endpoint.as_ref();
         let period = e.schedule().period;
         // Say it loudly once; repeats of a persisting failure go to debug.
@@ -194,6 +207,7 @@ impl Target {
                 period = %period, error = %err, retry_in = ?backoff,
                 "refresh failed; serving the last good data");
         }
+        withdrawn
     }
 
     fn backing_off(&self, now: SystemTime) -> bool {
@@ -254,14 +268,19 @@ fn same(a: &Option<Arc<Served>>, b: &Option<Arc<Served>>) -> bool {
     }
 }
 
-/// A fetch that panicked, as the endpoint's failure.
-fn panicked(payload: Box<dyn std::any::Any + Send>) -> ProviderError {
+/// A refresh of `e` that panicked, as its failure. The panic's message
+/// goes to the log only (signatures removed): it was not written to be
+/// shown, and the landing page shows the failure.
+fn panicked(e: &dyn Endpoint, payload: &(dyn std::any::Any + Send)) -> ProviderError {
     let message = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "no message".into());
-    ProviderError::Internal(message)
+        .unwrap_or_default();
+    tracing::error!(provider = e.provider(), account = e.account(), endpoint = e.name(),
+        period = %e.schedule().period, panic = %crate::providers::redact(&message, &[]),
+        "refresh panicked (a bug; please report it)");
+    ProviderError::Internal
 }
 
 /// Counts cache lookups; implemented by the self-metrics.
@@ -408,6 +427,24 @@ impl Refresher {
         force: bool,
     ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
         let _flight = target.flight.lock().await;
+        let outcome = AssertUnwindSafe(self.refresh_in_flight(target, force))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(|payload| {
+                let err = panicked(target.endpoint.as_ref(), payload.as_ref());
+                self.record_failure(target, &err);
+                Err(Arc::new(err))
+            });
+        self.fetched.notify_waiters();
+        outcome
+    }
+
+    /// [`Refresher::refresh`] once its flight is held.
+    async fn refresh_in_flight(
+        &self,
+        target: &Target,
+        force: bool,
+    ) -> Result<Arc<Snapshot>, Arc<ProviderError>> {
         if !force {
             let now = self.clock.now();
             if target.fresh(now) {
@@ -422,7 +459,7 @@ impl Refresher {
                 )));
             }
         }
-        let outcome = match self.fetch(target).await {
+        match self.fetch(target).await {
             Ok(served) => {
                 let snapshot = served.snapshot.clone();
                 target.record_success(served);
@@ -430,18 +467,21 @@ impl Refresher {
                 Ok(snapshot)
             }
             Err(err) => {
-                target.record_failure(&err, self.clock.now());
+                self.record_failure(target, &err);
                 Err(Arc::new(err))
             }
-        };
-        self.fetched.notify_waiters();
-        outcome
+        }
+    }
+
+    fn record_failure(&self, target: &Target, err: &ProviderError) {
+        if target.record_failure(err, self.clock.now()) {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
     }
 
     /// Fetches the target's current period. A fetch that ends after its
     /// period did (started at 23:59:59 on the 31st) is not the new period's
-    /// data: it is fetched once more for the period now current. A panic
-    /// is a failure of this endpoint only.
+    /// data: it is fetched once more for the period now current.
     async fn fetch(&self, target: &Target) -> Result<Served, ProviderError> {
         let schedule = target.endpoint.schedule();
         let mut tries = 0;
@@ -449,10 +489,7 @@ impl Refresher {
             tries += 1;
             let now = self.clock.now();
             let bounds = schedule.period.bounds(now, schedule.billing_day);
-            let snapshot = AssertUnwindSafe(target.endpoint.fetch(bounds))
-                .catch_unwind()
-                .await
-                .map_err(panicked)??;
+            let snapshot = target.endpoint.fetch(bounds).await?;
             if !bounds_ended(&bounds, self.clock.now()) {
                 return Ok(Served {
                     snapshot: Arc::new(snapshot),
@@ -576,6 +613,7 @@ impl Target {
             served: ArcSwapOption::empty(),
             status: Mutex::new(Status::default()),
             flight: tokio::sync::Mutex::new(()),
+            inherited: AtomicBool::new(false),
         }
     }
 
@@ -590,6 +628,7 @@ impl Target {
             served: ArcSwapOption::new(old.served()),
             status: Mutex::new(status),
             flight: tokio::sync::Mutex::new(()),
+            inherited: AtomicBool::new(true),
         }
     }
 }
@@ -744,7 +783,8 @@ mod tests {
         let (fine, _) = fake("fine", &clock, vec![]);
         let refresher = refresher(&clock, vec![buggy, fine]);
         let err = refresher.refresh_now(0).await.unwrap_err();
-        assert!(err.to_string().contains("a bug in a provider"), "{err}");
+        assert!(err.to_string().starts_with("internal error"), "{err}");
+        assert!(!err.to_string().contains("a bug in a provider"), "{err}");
         assert!(refresher.refresh_now(1).await.is_ok());
         let targets = refresher.targets();
         let status = targets[0].status();
@@ -792,6 +832,28 @@ mod tests {
         clock.set(datetime!(2027-01-01 00:00 UTC).into());
         assert!(target.drop_if_ended(clock.now()));
         assert!(target.served().is_none());
+    }
+
+    /// Data carried over a reload is withdrawn when the new endpoint's
+    /// credentials are refused: they may belong to another account now.
+    #[tokio::test]
+    async fn carried_data_goes_when_the_new_credentials_are_refused() {
+        let clock = clock_at(datetime!(2026-12-02 10:00 UTC));
+        let (old, _) = fake("a", &clock, vec![]);
+        let refresher = refresher(&clock, vec![old]);
+        refresher.refresh_now(0).await.unwrap();
+        let refused = ProviderError::Auth {
+            status: 401,
+            message: "invalid key".into(),
+        };
+        let (new, _) = fake("a", &clock, vec![Fetch::Fail(refused)]);
+        refresher.reconfigure(vec![new], |_| Carry::Data);
+        let target = refresher.targets()[0].clone();
+        assert!(target.served().is_some());
+        let generation = refresher.generation();
+        assert!(refresher.refresh_now(0).await.is_err());
+        assert!(target.served().is_none());
+        assert!(refresher.generation() > generation);
     }
 
     /// A reload keeps what is still right: everything when nothing the

@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::clock::Clock;
-use crate::config::{Config, Fingerprint};
+use crate::config::{Config, ConfigError, Fingerprint};
 use crate::providers::http::{Observer, Upstream};
 use crate::providers::{self, Context};
 use crate::refresh::{Carry, Reconfigured};
@@ -29,11 +29,15 @@ pub struct Reloader {
     shard: (u32, u32),
     /// Held for a whole reload, the file's reading included: of two
     /// reloads racing, the one that reads the file later applies it later.
-    running: Mutex<Running>,
+    running: Arc<Mutex<Running>>,
+    /// Reads the file: [`Config::load`] (tests watch it).
+    load: Box<Load>,
     /// Receives the upstream calls of a client built anew.
     observer: Arc<dyn Observer>,
     clock: Arc<dyn Clock>,
 }
+
+type Load = dyn Fn(&std::path::Path) -> Result<Config, ConfigError> + Send + Sync;
 
 /// The configuration being served and the client its endpoints call with.
 struct Running {
@@ -53,10 +57,11 @@ impl Reloader {
         Reloader {
             path,
             shard,
-            running: Mutex::new(Running {
+            running: Arc::new(Mutex::new(Running {
                 config: current,
                 upstream,
-            }),
+            })),
+            load: Box::new(Config::load),
             observer,
             clock,
         }
@@ -68,7 +73,7 @@ impl Reloader {
     pub fn reload(&self, state: &AppState) -> Result<Reconfigured, String> {
         let metrics = state.exposition.reload_metrics();
         let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
-        let loaded = Config::load(&self.path).map(|c| c.shard(self.shard.0, self.shard.1));
+        let loaded = (self.load)(&self.path).map(|c| c.shard(self.shard.0, self.shard.1));
         let new = match loaded {
             Ok(new) => new,
             Err(err) => {
@@ -132,4 +137,59 @@ fn fingerprints(config: &Config) -> HashMap<(&'static str, String), Fingerprint>
         .into_iter()
         .map(|(provider, account, print)| ((provider, account), print))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+    use crate::clock::SystemClock;
+    use crate::providers::http::{CallLabels, Limits};
+
+    struct Ignore;
+
+    impl Observer for Ignore {
+        fn observe(&self, _: &CallLabels, _: &str, _: std::time::Duration) {}
+    }
+
+    /// SIGHUP and `POST /-/reload` racing during an edit could apply the
+    /// older file last: each read the file before taking the lock. Now the
+    /// file is read only while the reload lock is held.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_file_is_read_under_the_reload_lock() {
+        let dir = std::env::temp_dir().join(format!("vue-reload-lock-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("config.yml");
+        let file = |account: &str| {
+            let text = format!("wowza:\n  - account: {account}\n    api_url: http://127.0.0.1:9/api/v1\n    api_key: k\n    access_key: a\n");
+            std::fs::write(&path, text).unwrap();
+        };
+        file("first");
+        let config = Config::load(&path).unwrap();
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let state = crate::assemble(&config, "/metrics", clock.clone()).unwrap();
+        let observer: Arc<dyn Observer> = Arc::new(Ignore);
+        let upstream = Arc::new(Upstream::new(observer.clone(), Limits::default()).unwrap());
+        let mut reloader = Reloader::new(path.clone(), (1, 0), config, upstream, observer, clock);
+        let (running, reads) = (reloader.running.clone(), Arc::new(AtomicUsize::new(0)));
+        let counted = reads.clone();
+        reloader.load = Box::new(move |path| {
+            assert!(
+                running.try_lock().is_err(),
+                "the file is read while the reload lock is held"
+            );
+            counted.fetch_add(1, Ordering::SeqCst);
+            Config::load(path)
+        });
+        for account in ["second", "third"] {
+            file(account);
+            reloader.reload(&state).unwrap();
+            let applied = reloader.running.lock().unwrap().config.wowza[0]
+                .account
+                .clone();
+            assert_eq!(applied, account);
+        }
+        assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
 }

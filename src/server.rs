@@ -183,23 +183,6 @@ const MAX_HEADER_BYTES: usize = 16 * 1024;
 /// A client that takes no response bytes for this long is disconnected.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Plain HTTP with the default [`Options`], until `shutdown` resolves; then
-/// in-flight requests finish.
-pub async fn serve(
-    listener: TcpListener,
-    state: Arc<AppState>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> io::Result<()> {
-    serve_with(
-        listener,
-        state,
-        Arc::new(Web::plain()),
-        Options::default(),
-        shutdown,
-    )
-    .await
-}
-
 /// Serves until `shutdown` resolves, then stops accepting and lets
 /// in-flight requests finish. TLS and basic auth as `web` says, which is
 /// re-read while serving.

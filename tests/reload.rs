@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::*;
 use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
-use video_usage_exporter::simulator::scaleengine::Row;
+use video_usage_exporter::simulator::scaleengine::{Fault, Row};
 use video_usage_exporter::simulator::Simulator;
 
 fn account_yaml(sim: &Simulator, name: &str, app: &str, secret: &str) -> String {
@@ -120,11 +120,17 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
     assert!(has_account(&text, "a") && has_account(&text, "c"));
     assert!(text.contains("video_usage_exporter_config_last_reload_successful 0\n"));
 
-    // A changed secret changes how `a` is fetched, not what its data
-    // means: fetched again at once, and while that fails (the simulator
-    // knows the old secret) the old data stays.
+    // Another page size changes how `a` is fetched, not what its data
+    // means: fetched again at once, and while that fails the old data stays.
+    sim.scaleengine.inject(
+        Fault::Http {
+            status: 400,
+            retry_after: None,
+        },
+        1,
+    );
     write(&[
-        account_yaml(&sim, "a", "one", "another-secret"),
+        account_yaml(&sim, "a", "one", SECRET) + "    page_size: 500\n",
         account_yaml(&sim, "c", "three", SECRET),
     ]);
     let (status, body) = reload(addr).await;
@@ -133,7 +139,6 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
         body,
         "Reloaded: 1 endpoints kept, 1 refetched, 0 started, 0 removed\n"
     );
-    assert!(!body.contains("another-secret"));
     let a_down = "video_usage_exporter_up{provider=\"scaleengine\",account=\"a\",endpoint=\"video.usage\",period=\"month\"} 0\n";
     eventually(Duration::from_secs(30), || async {
         scrape(addr).await.contains(a_down)
@@ -143,6 +148,24 @@ async fn reload_keeps_unchanged_accounts_and_rejects_bad_files() {
         has_account(&scrape(addr).await, "a"),
         "old data still served"
     );
+
+    // A changed secret is fetched with at once too; refused, it may be
+    // another account's: the old data goes.
+    write(&[
+        account_yaml(&sim, "a", "one", "another-secret"),
+        account_yaml(&sim, "c", "three", SECRET),
+    ]);
+    let (status, body) = reload(addr).await;
+    assert_eq!(
+        body,
+        "Reloaded: 1 endpoints kept, 1 refetched, 0 started, 0 removed\n"
+    );
+    assert_eq!(status, 200);
+    eventually(Duration::from_secs(30), || async {
+        !has_account(&scrape(addr).await, "a")
+    })
+    .await;
+    assert!(has_account(&scrape(addr).await, "c"));
 }
 
 /// Quotas, prices and the global `timeout` are not what the data means: a

@@ -782,6 +782,36 @@ async fn without_count_a_server_capped_page_does_not_end_the_pages() {
     }
 }
 
+/// `max_pages` counts pages of rows: the empty page that ends a whole
+/// number of them without `count` does not count, and one page more is
+/// still an error.
+#[tokio::test]
+async fn without_count_max_pages_counts_pages_of_rows() {
+    let rows = |n: u64| -> Vec<Row> {
+        (0..n)
+            .map(|i| Row::new(format!("v/{i}"), 1 + i, 1))
+            .collect()
+    };
+    for (n, max_pages, up) in [(3, 1, "1"), (1000, 1, "1"), (2000, 2, "1"), (2001, 2, "0")] {
+        let sim = start_scaleengine(account(vec![app(1, "a", rows(n), vec![])])).await;
+        sim.scaleengine.omit_count(true);
+        let text = first_scrape(
+            &sim,
+            &format!("    apps: [a]\n    periods: [month]\n    max_pages: {max_pages}\n"),
+        )
+        .await;
+        let state = format!("video_usage_exporter_up{{provider=\"scaleengine\",account=\"main\",endpoint=\"video.usage\",period=\"month\"}} {up}\n");
+        assert!(
+            text.contains(&state),
+            "{n} rows, max_pages {max_pages}:\n{text}"
+        );
+        if up == "1" {
+            let bytes = samples(&text, "scaleengine_video_bytes{");
+            assert_eq!(bytes.len() as u64, n, "{n} rows");
+        }
+    }
+}
+
 #[tokio::test]
 async fn an_app_listed_by_name_and_by_id_is_fetched_and_counted_once() {
     let apps = vec![

@@ -86,9 +86,10 @@ pub enum ProviderError {
     Pagination(String),
     #[error("not ready: {0}")]
     NotReady(String),
-    /// The fetch panicked: a bug in the exporter, contained to this fetch.
-    #[error("internal error (a bug; please report it): {0}")]
-    Internal(String),
+    /// The refresh panicked: a bug in the exporter, contained to this
+    /// endpoint; the log has the panic's message.
+    #[error("internal error (a bug; please report it with the log line `refresh panicked`)")]
+    Internal,
 }
 
 impl ProviderError {
@@ -125,8 +126,9 @@ impl ProviderError {
             ProviderError::Api(m) => ProviderError::Api(clean(m)),
             ProviderError::ApiAuth(m) => ProviderError::ApiAuth(clean(m)),
             ProviderError::Pagination(m) => ProviderError::Pagination(clean(m)),
-            ProviderError::Internal(m) => ProviderError::Internal(clean(m)),
-            other @ (ProviderError::TooLarge { .. } | ProviderError::NotReady(_)) => other,
+            other @ (ProviderError::TooLarge { .. }
+            | ProviderError::NotReady(_)
+            | ProviderError::Internal) => other,
         }
     }
 

@@ -220,7 +220,8 @@ impl Client {
     /// One pass over the pages. The first page gives `count` and the
     /// server's page length; the rest are then fetched in order, up to
     /// `concurrency` at a time over the whole account, and checked in order.
-    /// Without `count`, pages follow one another until a short one.
+    /// Without `count`, pages follow one another until one is shorter than
+    /// the first (see [`Client::pages_without_count`]).
     ///
     /// The semaphore is fair and `buffered` starts pages in order, so a
     /// page never waits for a permit held by a later page of its app: the
@@ -301,13 +302,18 @@ impl Client {
             return Ok(Pages::Complete(usage));
         }
         let (mut offset, mut rows) = (0, step);
-        for _ in 1..self.account.max_pages {
+        let max_pages = self.account.max_pages;
+        // `max_pages` pages of rows, and the empty one that may end them.
+        for index in 1..=max_pages {
             offset += rows;
             let (page, _permit) = self.page(app, date, offset).await?;
             if page.count.is_some() {
                 return Ok(Pages::Inconsistent(format!(
                     "`count` appeared at offset {offset}"
                 )));
+            }
+            if index == max_pages && !page.usage.is_empty() {
+                break;
             }
             let print = fingerprint(&page.usage);
             if !page.usage.is_empty() && print == previous {
