@@ -32,7 +32,10 @@ fn main() {
     println!("cargo:rustc-env=VUE_RUSTC_VERSION={rustc_version}");
     // HEAD names a branch; a new commit moves the branch's ref, not HEAD.
     println!("cargo:rerun-if-changed=.git/HEAD");
-    println!("cargo:rerun-if-changed=.git/packed-refs");
+    // A path that does not exist counts as changed on every build.
+    if std::path::Path::new(".git/packed-refs").exists() {
+        println!("cargo:rerun-if-changed=.git/packed-refs");
+    }
     if let Some(head) = std::fs::read_to_string(".git/HEAD")
         .ok()
         .and_then(|h| h.strip_prefix("ref: ").map(|r| r.trim().to_string()))

@@ -11,6 +11,7 @@ pub mod config;
 pub mod exposition;
 pub mod metrics;
 pub mod period;
+pub mod process;
 pub mod providers;
 pub mod refresh;
 pub mod reload;

@@ -401,6 +401,7 @@ impl Exposition {
         );
         reload.succeeded(refresher.clock().now());
         registry.register_collector(Box::new(StatusCollector(refresher.clone())));
+        registry.register_collector(Box::new(crate::process::ProcessCollector));
         Exposition {
             registry,
             refresher,
