@@ -436,6 +436,17 @@ def ordinary(name, seed, about, hotlinks=(), runaway=None, pace=0.6,
             sc.add("video_usage_exporter_up", up, **kv)
             sc.add("video_usage_exporter_last_success_timestamp_seconds", last, **kv)
             sc.add("video_usage_exporter_refresh_interval_seconds", [300] * N, **kv)
+    # Upstream requests: one per endpoint and refresh, answered 200; once
+    # the credentials are revoked, 401 (as Wowza answers them).
+    for prov, (acct, eps) in endpoints.items():
+        refused_from = revoked[1] // STEP if revoked is not None and prov == revoked[0] else N
+        for ep in sorted({e for e, _ in eps}):
+            kv = dict(provider=prov, account=acct, endpoint=ep)
+            sc.add("video_usage_exporter_upstream_requests_total",
+                   [min(i, refused_from) + 1 for i in range(N)], code="200", **kv)
+            if refused_from < N:
+                sc.add("video_usage_exporter_upstream_requests_total",
+                       [max(0, i - refused_from + 1) for i in range(N)], code="401", **kv)
     if revoked is not None:
         # The exporter serves the last good data of a failing account.
         prov, k = revoked[0], revoked[1] // STEP
@@ -463,8 +474,8 @@ def incident(sc, what, alert, key, subject, onset, budget, ttd=None, miss=False)
 # harness until the numbers (and README.md) are updated.
 TTD = {
     "hotlink": 30 * 60, "hotlink-after-restart": None, "runaway": 2 * 3600 + 15 * 60,
-    "overage": 3 * DAY + 3 * 3600 + 25 * 60, "down": 5 * 60, "revoked": 15 * 60,
-    "revoked-stale": 20 * 60,
+    "overage": 3 * DAY + 3 * 3600 + 25 * 60, "down": 10 * 60, "revoked": 15 * 60,
+    "revoked-stale": 20 * 60, "revoked-refused": 10 * 60,
 }
 
 ORDINARY = ("An ordinary month: diurnal and weekly shape, a nightly show, growth, noise, "
@@ -503,6 +514,8 @@ def scenarios():
              "instance", POD_A, DOWN, 20 * 60, TTD["down"])
     incident(sc, "revoked Wowza credentials: every endpoint fails", "VideoUsageEndpointFailing",
              "account", WZ, REV, 30 * 60, TTD["revoked"])
+    incident(sc, "revoked Wowza credentials: 401 answers", "VideoUsageCredentialsRejected",
+             "account", WZ, REV, 30 * 60, TTD["revoked-refused"])
     incident(sc, "revoked Wowza credentials: the data ages", "VideoUsageDataStale",
              "account", WZ, REV, 30 * 60, TTD["revoked-stale"])
     # Also fired, rightly: the hotlinked app, and the second quota tier
