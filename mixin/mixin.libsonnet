@@ -4,4 +4,5 @@
 // alerts/video-usage.rules.yml, dashboards/*.json and
 // deploy/kubernetes/prometheusrule.yaml.
 (import 'config.libsonnet') +
-(import 'rules.libsonnet')
+(import 'rules.libsonnet') +
+(import 'dashboards.libsonnet')

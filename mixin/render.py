@@ -5,8 +5,9 @@
     python3 mixin/render.py --check    # exit 1 when a committed file differs
 
 Writes alerts/video-usage.rules.yml from `prometheusAlerts` (each group's and
-rule's hidden `comment::` becomes the YAML comment above it), and then
-deploy/kubernetes/prometheusrule.yaml from that file
+rule's hidden `comment::` becomes the YAML comment above it),
+dashboards/*.json from `grafanaDashboards` (keys in jsonnet's sorted order),
+and then deploy/kubernetes/prometheusrule.yaml from the rule file
 (deploy/kubernetes/generate-prometheusrule.py). Needs the `jsonnet` and
 `PyYAML` Python packages (`pip install jsonnet pyyaml`; .ci/deploy installs
 both in target/ci-venv).
@@ -35,6 +36,7 @@ except ImportError:
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MIXIN = ROOT / "mixin"
 RULES = "alerts/video-usage.rules.yml"
+DASHBOARDS = "dashboards"
 PROMETHEUS_RULE = "deploy/kubernetes/prometheusrule.yaml"
 
 # The mixin's data, with the hidden comments made visible under `#`.
@@ -43,6 +45,7 @@ local m = import 'mixin.libsonnet';
 local withComment(o) = o + (if std.objectHasAll(o, 'comment') then { '#': o.comment } else {});
 {
   header: m.rulesFileComment,
+  dashboards: m.grafanaDashboards,
   groups: [
     withComment(g) { rules: [withComment(r) for r in g.rules] }
     for g in m.prometheusAlerts.groups
@@ -152,7 +155,10 @@ def render():
     text = render_rules(data)
     if yaml.safe_load(text) != {"groups": strip_comments(data["groups"])}:
         sys.exit("internal error: the rendered rules do not parse back to the mixin's groups")
-    return {RULES: text}
+    files = {RULES: text}
+    for name, dashboard in sorted(data["dashboards"].items()):
+        files[f"{DASHBOARDS}/{name}"] = json.dumps(dashboard, indent=2, ensure_ascii=False) + "\n"
+    return files
 
 
 def main():
@@ -163,6 +169,9 @@ def main():
     if args.check:
         stale = [path for path, text in files.items()
                  if not (ROOT / path).exists() or (ROOT / path).read_text(encoding="utf-8") != text]
+        # A dashboard file that the mixin does not render is stale too.
+        stale += sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / DASHBOARDS).glob("*.json")
+                        if p.relative_to(ROOT).as_posix() not in files)
         if stale:
             sys.exit("out of date with mixin/: " + ", ".join(stale) + ". Run python3 mixin/render.py and commit.")
         print(f"mixin: {len(files)} rendered files up to date")
