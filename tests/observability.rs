@@ -424,37 +424,52 @@ async fn dashboard_failures(
             };
             values.insert(var, value);
         }
+        // Every panel query, and the annotation queries (alerts on the
+        // time series).
+        let mut queries = Vec::new();
         for panel in panels(board) {
             let title = panel["title"].as_str().unwrap_or("?");
             for target in panel["targets"].as_array().into_iter().flatten() {
-                let Some(expr) = target["expr"].as_str() else {
-                    continue;
-                };
-                count += 1;
-                let query = substitute(expr, &values);
-                let id = target["refId"].as_str().unwrap_or("?");
-                let parsed = parse(&query);
-                let alerts_only = !parsed.selectors.is_empty()
-                    && parsed.selectors.iter().all(|s| s.metric == "ALERTS");
-                let short = shorten_offsets(&query);
-                let result = if alerts_only || short != query {
-                    // Runs as written (data or not), and, unless it reads only
-                    // ALERTS (nothing fires on the demo), has data on the demo's
-                    // seconds of history.
-                    match prometheus.runs(&query).await {
-                        Ok(()) if alerts_only => Ok(()),
-                        Ok(()) => prometheus
-                            .has_data(&short)
-                            .await
-                            .map_err(|e| format!("{e} (offsets shortened to 1s: {short})")),
-                        Err(e) => Err(e),
-                    }
-                } else {
-                    prometheus.has_data(&query).await
-                };
-                if let Err(reason) = result {
-                    failures.push(format!("{name} / {title} [{id}]: {query} -> {reason}"));
+                if let Some(expr) = target["expr"].as_str() {
+                    let id = target["refId"].as_str().unwrap_or("?");
+                    queries.push((format!("{title} [{id}]"), expr));
                 }
+            }
+        }
+        for annotation in board["annotations"]["list"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            if let Some(expr) = annotation["expr"].as_str() {
+                let title = annotation["name"].as_str().unwrap_or("?");
+                queries.push((format!("annotation {title}"), expr));
+            }
+        }
+        for (label, expr) in queries {
+            count += 1;
+            let query = substitute(expr, &values);
+            let parsed = parse(&query);
+            let alerts_only = !parsed.selectors.is_empty()
+                && parsed.selectors.iter().all(|s| s.metric == "ALERTS");
+            let short = shorten_offsets(&query);
+            let result = if alerts_only || short != query {
+                // Runs as written (data or not), and, unless it reads only
+                // ALERTS (nothing fires on the demo), has data on the demo's
+                // seconds of history.
+                match prometheus.runs(&query).await {
+                    Ok(()) if alerts_only => Ok(()),
+                    Ok(()) => prometheus
+                        .has_data(&short)
+                        .await
+                        .map_err(|e| format!("{e} (offsets shortened to 1s: {short})")),
+                    Err(e) => Err(e),
+                }
+            } else {
+                prometheus.has_data(&query).await
+            };
+            if let Err(reason) = result {
+                failures.push(format!("{name} / {label}: {query} -> {reason}"));
             }
         }
     }
