@@ -8,6 +8,20 @@
 // `prometheusAlerts`; `prometheusRules` stays empty.
 local links = import 'lib/links.libsonnet';
 
+// The endpoints whose data the growth records read.
+local usageEndpoints = 'video.usage|usage/network/stream_targets|usage/network/transcoders|usage/time/transcoders';
+
+// Growth is recorded only while the data it is computed from was fresh for
+// the whole last hour: not while the provider fails (frozen data reads as
+// no usage), and not in the hour after it recovers (the outage's usage
+// lands in that one hour).
+local unlessStale(endpoints) = |||
+  unless on (provider, account)
+  max by (provider, account) (
+    max_over_time(provider_account_endpoint:video_usage_data_stale:bool{endpoint=~"%s"}[1h])
+  ) == 1
+||| % endpoints;
+
 {
   // The rendered file's header comment.
   rulesFileComment:: |||
@@ -168,10 +182,38 @@ local links = import 'lib/links.libsonnet';
           },
           {
             comment:: |||
+              ---- Data freshness ----
+
+              1 while an endpoint's month data is stale: its last successful
+              refresh is older than 3 refresh intervals and 30 minutes on every
+              exporter serving the account (the freshest counts), else 0.
+              Without the refresh interval gauge, 30 minutes.
+            |||,
+            record: "provider_account_endpoint:video_usage_data_stale:bool",
+            expr: |||
+              min by (provider, account, endpoint) (
+                  time() - last_over_time(video_usage_exporter_last_success_timestamp_seconds{period="month"}[10m])
+                > bool
+                  clamp_min(
+                    3 * (
+                        last_over_time(video_usage_exporter_refresh_interval_seconds{period="month"}[10m])
+                      or
+                        0 * last_over_time(video_usage_exporter_last_success_timestamp_seconds{period="month"}[10m])
+                    ),
+                    1800
+                  )
+              )
+            |||,
+          },
+          {
+            comment:: |||
               ---- Hourly growth: the basis of every rate, spike and burn ----
+
               `clamp_min(x - x offset 1h, 0)` of a reduced period-to-date gauge,
               for `month` and `day`: the bytes (or seconds) of the last hour. The
               hour after a rollover counts 0, not minus the old period's total.
+              Not recorded while the account's usage data is stale, or was in
+              the last hour (`unlessStale`).
             |||,
             record: "provider_account:video_usage_egress_used_bytes:increase1h",
             expr: |||
@@ -180,7 +222,7 @@ local links = import 'lib/links.libsonnet';
                 - provider_account:video_usage_egress_used_bytes:sum{period=~"month|day"} offset 1h,
                 0
               )
-            |||,
+            ||| + unlessStale(usageEndpoints),
           },
           {
             record: "provider_account_app:video_usage_egress_bytes:increase1h",
@@ -190,34 +232,32 @@ local links = import 'lib/links.libsonnet';
                 - provider_account_app:video_usage_egress_bytes:sum{period=~"month|day"} offset 1h,
                 0
               )
-            |||,
+            ||| + unlessStale(usageEndpoints),
           },
           {
             comment:: |||
               Per transcoder, from Wowza's hourly used seconds: 3600 an hour while
-              it runs. Not recorded while the account's transcoder data is stale
-              (older than 30 minutes: the provider fails): frozen data would read
-              as a stopped transcoder, so the alert below sees the last fresh hours.
+              it runs. Unlike the others, absent (not 0) in the hour after a
+              rollover, so that a transcoder running across it stays running;
+              and not recorded while its data is stale, or was in the last hour:
+              frozen data would read as a stopped transcoder, and the hour after
+              an outage as one that ran for hours, so the alert below keeps what
+              the last fresh hours said.
             |||,
             record: "provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h",
             expr: |||
               label_replace(
-                clamp_min(
+                (
                     max by (account, transcoder_id, transcoder_name, transcoder_type, billing_mode, period) (
                       last_over_time(wowza_cloud_transcoder_used_seconds{period=~"month|day"}[10m])
                     )
                   - max by (account, transcoder_id, transcoder_name, transcoder_type, billing_mode, period) (
                       last_over_time(wowza_cloud_transcoder_used_seconds{period=~"month|day"}[10m] offset 1h)
-                    ),
-                  0
-                ),
+                    )
+                ) >= 0,
                 "provider", "wowza", "", ""
               )
-              unless on (account)
-              min by (account) (
-                time() - last_over_time(video_usage_exporter_last_success_timestamp_seconds{provider="wowza", endpoint="usage/time/transcoders", period="month"}[10m])
-              ) > 1800
-            |||,
+            ||| + unlessStale('usage/time/transcoders'),
           },
           {
             comment:: |||
@@ -349,7 +389,7 @@ local links = import 'lib/links.libsonnet';
                 - provider_account_resource:video_usage_quota_usage:max{resource=~"egress|transcoder", period=~"month|day"} offset 1h,
                 0
               )
-            |||,
+            ||| + unlessStale(usageEndpoints),
           },
           {
             comment:: |||
@@ -513,7 +553,7 @@ local links = import 'lib/links.libsonnet';
                 - provider_account:video_usage_cost:sum{period="month"} offset 1h,
                 0
               )
-            |||,
+            ||| + unlessStale(usageEndpoints),
           },
           {
             record: "provider_account:video_usage_budget_projected:ratio",
@@ -579,12 +619,16 @@ local links = import 'lib/links.libsonnet';
               by design. Reads the per-transcoder growth, which skips stale data:
               while the provider fails, the alert keeps what the last fresh hours
               said (VideoUsageEndpointFailing tells why) instead of resolving.
+              Needs 6 hours of history: a transcoder first seen 2 hours ago has
+              not run 75% of 6 hours.
             |||,
             alert: "VideoUsageTranscoderLeftRunning",
             expr: |||
               avg_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[6h]) / 3600 > %(transcoderRunningShare)s
               and
               last_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[6h]) > 0
+              and
+              present_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[1h] offset 5h)
             ||| % cfg,
             'for': "15m",
             labels: { severity: "warning" },
@@ -772,32 +816,34 @@ local links = import 'lib/links.libsonnet';
             |||,
             record: "provider_account_stream:video_usage_egress_bytes:increase1h",
             expr: |||
-              label_replace(
-                clamp_min(
-                    max by (account, app, video_url, period) (
-                      last_over_time(scaleengine_video_bytes{period=~"month|day", video_url!="__other__"}[10m])
-                    )
-                  - max by (account, app, video_url, period) (
-                      last_over_time(scaleengine_video_bytes{period=~"month|day", video_url!="__other__"}[10m] offset 1h)
-                    ),
-                  0
-                ),
-                "provider", "scaleengine", "", ""
+              (
+                label_replace(
+                  clamp_min(
+                      max by (account, app, video_url, period) (
+                        last_over_time(scaleengine_video_bytes{period=~"month|day", video_url!="__other__"}[10m])
+                      )
+                    - max by (account, app, video_url, period) (
+                        last_over_time(scaleengine_video_bytes{period=~"month|day", video_url!="__other__"}[10m] offset 1h)
+                      ),
+                    0
+                  ),
+                  "provider", "scaleengine", "", ""
+                )
+                or
+                label_replace(
+                  clamp_min(
+                      max by (account, stream_target_id, stream_target_name, period) (
+                        last_over_time(wowza_cloud_stream_target_used_bytes{period=~"month|day"}[10m])
+                      )
+                    - max by (account, stream_target_id, stream_target_name, period) (
+                        last_over_time(wowza_cloud_stream_target_used_bytes{period=~"month|day"}[10m] offset 1h)
+                      ),
+                    0
+                  ),
+                  "provider", "wowza", "", ""
+                )
               )
-              or
-              label_replace(
-                clamp_min(
-                    max by (account, stream_target_id, stream_target_name, period) (
-                      last_over_time(wowza_cloud_stream_target_used_bytes{period=~"month|day"}[10m])
-                    )
-                  - max by (account, stream_target_id, stream_target_name, period) (
-                      last_over_time(wowza_cloud_stream_target_used_bytes{period=~"month|day"}[10m] offset 1h)
-                    ),
-                  0
-                ),
-                "provider", "wowza", "", ""
-              )
-            |||,
+            ||| + unlessStale(usageEndpoints),
           },
           {
             comment:: |||
