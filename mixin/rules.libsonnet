@@ -237,9 +237,7 @@ local unlessStale(endpoints) = |||
           {
             comment:: |||
               Per transcoder, from Wowza's hourly used seconds: 3600 an hour while
-              it runs. Unlike the others, absent (not 0) in the hour after a
-              rollover, so that a transcoder running across it stays running;
-              and not recorded while its data is stale, or was in the last hour:
+              it runs. Not recorded while its data is stale, or was in the last hour:
               frozen data would read as a stopped transcoder, and the hour after
               an outage as one that ran for hours, so the alert below keeps what
               the last fresh hours said.
@@ -247,14 +245,15 @@ local unlessStale(endpoints) = |||
             record: "provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h",
             expr: |||
               label_replace(
-                (
+                clamp_min(
                     max by (account, transcoder_id, transcoder_name, transcoder_type, billing_mode, period) (
                       last_over_time(wowza_cloud_transcoder_used_seconds{period=~"month|day"}[10m])
                     )
                   - max by (account, transcoder_id, transcoder_name, transcoder_type, billing_mode, period) (
                       last_over_time(wowza_cloud_transcoder_used_seconds{period=~"month|day"}[10m] offset 1h)
-                    )
-                ) >= 0,
+                    ),
+                  0
+                ),
                 "provider", "wowza", "", ""
               )
             ||| + unlessStale('usage/time/transcoders'),
@@ -619,14 +618,25 @@ local unlessStale(endpoints) = |||
               by design. Reads the per-transcoder growth, which skips stale data:
               while the provider fails, the alert keeps what the last fresh hours
               said (VideoUsageEndpointFailing tells why) instead of resolving.
-              Needs 6 hours of history: a transcoder first seen 2 hours ago has
-              not run 75% of 6 hours.
+              Still running: the last record says so, or, in the first 2 hours
+              of a month (whose first hour's growth counts 0), one within the
+              last 90 minutes does. Needs 6 hours of
+              history: a transcoder first seen 2 hours ago has not run 75% of 6
+              hours.
             |||,
             alert: "VideoUsageTranscoderLeftRunning",
             expr: |||
               avg_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[6h]) / 3600 > %(transcoderRunningShare)s
               and
-              last_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[6h]) > 0
+              (
+                  last_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[6h]) > 0
+                or
+                  (
+                      max_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[90m]) > 0
+                    and on (provider, account, period)
+                      time() - max by (provider, account, period) (last_over_time(video_usage_period_start_timestamp_seconds{period="month"}[10m])) < 7200
+                  )
+              )
               and
               present_over_time(provider_account_transcoder:video_usage_transcoder_used_seconds:increase1h{period="month", billing_mode!="twentyfour_seven"}[1h] offset 5h)
             ||| % cfg,

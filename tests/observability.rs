@@ -1205,19 +1205,9 @@ fn is_money(metric: &str) -> bool {
     })
 }
 
-/// Aggregations that drop the labels they are not grouped by.
-const DROPPING: [&str; 10] = [
-    "sum",
-    "min",
-    "max",
-    "avg",
-    "group",
-    "stddev",
-    "stdvar",
-    "count",
-    "count_values",
-    "quantile",
-];
+/// Aggregations that drop the labels they are not grouped by: all but the
+/// ones that select series (`topk`, `bottomk`, `limitk`, the last three).
+const DROPPING: &[&str] = AGGREGATIONS.split_at(AGGREGATIONS.len() - 3).0;
 
 /// Money is never added across currencies: every aggregation over a money
 /// series keeps `currency`, and the panel shows it (in the legend, or as a
@@ -1468,6 +1458,7 @@ fn tokens(query: &str) -> Vec<Token> {
     out
 }
 
+/// PromQL's aggregation operators; the series-selecting ones last.
 const AGGREGATIONS: [&str; 13] = [
     "sum",
     "min",

@@ -40,9 +40,14 @@ WEEK = 7 * DAY
 # lookback delta, and ranges reach back up to their length.
 MARGIN = 12 * 3600
 
+STREAM_RECORD = "provider_account_stream:video_usage_egress_bytes:increase1h"
 # Per-URL resolution: (family, period) -> seconds between samples.
 PER_URL_STEP = {
     ("scaleengine_video_bytes", "month"): 1800,
+    # The per-stream growth record (alerts/video-usage.rules.yml, group
+    # video-usage.streams), written here rather than backfilled: the
+    # backfill would evaluate 100,000 URLs every minute for a week.
+    (STREAM_RECORD, "month"): 3600,
     ("scaleengine_video_bytes", "day"): 21600,
     ("scaleengine_video_requests", "month"): 21600,
     ("scaleengine_video_requests", "day"): 21600,
@@ -125,10 +130,14 @@ def next_month(start):
 
 
 def period_bounds(period, t, billing_day=1):
+    """[start, end) of the period served at t: the current day or month, or
+    the closed previous month."""
     if period == "day":
         s = t - t % DAY
         return s, s + DAY
     s = month_start(t, billing_day)
+    if period == "previous_month":
+        return month_start(s - 1, billing_day), s
     return s, next_month(s)
 
 
@@ -219,8 +228,8 @@ class Account:
 
     def _to_date(self, k, period, t):
         """Mean-rate seconds of profile k in the period containing t, so far."""
-        s, _ = period_bounds(period, t)
-        return self._cum(k, t) - self._cum(k, s)
+        s, e = period_bounds(period, t)
+        return self._cum(k, min(t, e)) - self._cum(k, s)
 
     # ------------------------------------------------------------ output
 
@@ -245,9 +254,16 @@ class Account:
             if not times:
                 continue
             tails = [" %d\n" % t for t in times]
-            to_date = [[self._to_date(k, period, t) for t in times] for k in range(K)]
             requests = name.endswith("requests")
-            head = '%s{%s,account="%s",' % (name, TARGET, SE)
+            if name == STREAM_RECORD:
+                # The last hour's growth, as the rule records it (no target
+                # labels; `provider` added).
+                to_date = [[max(0.0, self._to_date(k, period, t) - self._to_date(k, period, t - 3600))
+                            for t in times] for k in range(K)]
+                head = '%s{provider="scaleengine",account="%s",' % (name, SE)
+            else:
+                to_date = [[self._to_date(k, period, t) for t in times] for k in range(K)]
+                head = '%s{%s,account="%s",' % (name, TARGET, SE)
             tail = '",period="%s"} ' % period
             for app, url, k, w, per_request in self.urls:
                 c = w * BYTES_PER_SECOND / (per_request if requests else 1.0)
@@ -282,12 +298,12 @@ class Account:
     def _small_series(self):
         s = []
 
-        def add(name, fn, **kv):
-            s.append((name, ",".join(filter(None, [TARGET, labels(**kv)])), fn))
+        def add(name, fn, target=TARGET, **kv):
+            s.append((name, ",".join(filter(None, [target, labels(**kv)])), fn))
 
         # ScaleEngine apps: the sum of their URLs.
         for app, (weights, per_request) in self.app_weight.items():
-            for period in ("month", "day"):
+            for period in ("month", "day", "previous_month"):
                 def bytes_(t, weights=weights, period=period):
                     return int(BYTES_PER_SECOND * sum(w * self._to_date(k, period, t)
                                                       for k, w in enumerate(weights) if w))
@@ -308,13 +324,13 @@ class Account:
             return period_bounds(period, t, WZ_BILLING_DAY)
 
         def used(tr, period, t, lag=0, quantum=3600):
-            s, _ = bounds(period, t)
-            return daily_seconds(s, max(s, lagged(t, lag, quantum)), TRANSCODERS[tr][5])
+            s, e = bounds(period, t)
+            return daily_seconds(s, max(s, min(e, lagged(t, lag, quantum))), TRANSCODERS[tr][5])
 
         def billed(tr, period, t):
             return used(tr, period, t, lag=12 * 3600, quantum=12 * 3600)
 
-        for period in ("month", "day"):
+        for period in ("month", "day", "previous_month"):
             for i, (tid, tname, deleted, mode, ttype, _) in enumerate(TRANSCODERS):
                 kv = dict(account=WZ, period=period, transcoder_id=tid, transcoder_name=tname, deleted=deleted,
                           billing_mode=mode, transcoder_type=ttype)
@@ -339,6 +355,10 @@ class Account:
                     r * used(tr, p, frozen(t), lag=3 * 3600))
                 billed_b = lambda t, tr=tr, p=period, r=per_second: int(r * billed(tr, p, frozen(t)))  # noqa: E731
                 add("wowza_cloud_stream_target_used_bytes", used_b, **kv)
+                if period == "month":
+                    # The per-stream growth record, as for ScaleEngine's URLs.
+                    add(STREAM_RECORD, lambda t, f=used_b: max(0, f(t) - f(t - 3600)), target=None,
+                        provider="wowza", account=WZ, stream_target_id=tid, stream_target_name=tname, period=period)
                 add("wowza_cloud_stream_target_billed_bytes", billed_b, **kv)
                 for protocol, zone, share in zones:
                     add("wowza_cloud_stream_target_zone_used_bytes", lambda t, f=used_b, x=share: int(x * f(t)),
@@ -384,7 +404,7 @@ class Account:
         return out
 
     def _config(self, add):
-        for period in ("month", "day"):
+        for period in ("month", "day", "previous_month"):
             for provider, account, billing_day in (("scaleengine", SE, 1), ("wowza", WZ, WZ_BILLING_DAY)):
                 kv = dict(provider=provider, account=account, period=period)
                 add("video_usage_period_start_timestamp_seconds",

@@ -15,7 +15,9 @@ query.go and the frontend's rangeutil.calculateInterval):
 - $__range = the range in whole seconds with an "s"; instant queries are
   evaluated at the range's end.
 The variable handling follows tests/observability.rs: "All" is the
-variable's allValue (`.*`), otherwise its saved current value.
+variable's allValue (`.*`), or without one, as in Grafana, the regex of
+all its values (`(a|b|c)`, regex characters escaped); otherwise its saved
+current value.
 """
 import re
 
@@ -113,6 +115,12 @@ def substitute(expr, values):
     return expr
 
 
+def all_values_regex(values):
+    """Grafana's "All" of a variable without allValue, for a PromQL regex."""
+    special = "\\^$*+?.()|[]{}"
+    return "(%s)" % "|".join("".join("\\\\" + c if c in special else c for c in v) for v in values)
+
+
 def resolve_variables(dashboard, values_of):
     """Dashboard variables in order (a later one may use an earlier one).
     `values_of(query)` returns a variable query's values or raises.
@@ -132,7 +140,7 @@ def resolve_variables(dashboard, values_of):
                 found = []
                 checked.append((name, query, str(e), 0))
             if v.get("includeAll") and current_value(v) in ("$__all", None):
-                values[name] = v.get("allValue") or ".*"
+                values[name] = v.get("allValue") or all_values_regex(found)
             else:
                 values[name] = current_value(v) or (found[0] if found else "")
             continue
