@@ -121,6 +121,31 @@ def all_values_regex(values):
     return "(%s)" % "|".join("".join("\\\\" + c if c in special else c for c in v) for v in values)
 
 
+def query_result_text(series):
+    """One series of a `query_result(...)` variable as Grafana shows it:
+    `name{label="value",...} value milliseconds`."""
+    metric = series["metric"]
+    labels = ",".join('%s="%s"' % (k, v) for k, v in metric.items() if k != "__name__")
+    t, value = series["value"]
+    return "%s{%s} %s %d" % (metric.get("__name__", ""), labels, value, int(float(t) * 1000))
+
+
+def apply_regex(values, regex):
+    """A variable's values through its regex (`/.../`, the first group if
+    any), deduplicated in order, as Grafana does."""
+    if not (regex.startswith("/") and regex.rfind("/") > 0):
+        return values
+    pattern = re.compile(regex[1:regex.rfind("/")])
+    out = []
+    for value in values:
+        m = pattern.search(value)
+        if m:
+            text = m.group(1) if m.groups() else m.group(0)
+            if text not in out:
+                out.append(text)
+    return out
+
+
 def resolve_variables(dashboard, values_of):
     """Dashboard variables in order (a later one may use an earlier one).
     `values_of(query)` returns a variable query's values or raises.
@@ -134,7 +159,7 @@ def resolve_variables(dashboard, values_of):
         if kind == "query":
             query = substitute(variable_query(v), values)
             try:
-                found = values_of(query)
+                found = apply_regex(values_of(query), v.get("regex") or "")
                 checked.append((name, query, None if found else "no values", len(found)))
             except Exception as e:  # noqa: BLE001 - reported, not fatal here
                 found = []

@@ -461,7 +461,7 @@ def variable_values(prom, acc):
             answer, err = prom.api("/api/v1/query", {"query": m.group(1), "time": acc.end})
             if err:
                 raise RuntimeError(err)
-            return [json.dumps(r) for r in answer["data"]["result"]]
+            return [grafana.query_result_text(r) for r in answer["data"]["result"]]
         raise RuntimeError("variable query not understood by the harness: %s" % query)
     return values_of
 
