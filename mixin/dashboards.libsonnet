@@ -5,7 +5,7 @@
 // on every time series where it happened (Grafana adds its own built-in
 // annotations by itself). Rendered to
 // dashboards/*.json by `python3 mixin/render.py`.
-local ds = { type: 'prometheus', uid: '${datasource}' };
+local ds = import 'lib/datasource.libsonnet';
 
 local annotations = {
   annotations: {

@@ -1,5 +1,5 @@
 // Rendered to dashboards/video-usage-wowza.json by mixin/render.py.
-local ds = { type: 'prometheus', uid: '${datasource}' };
+local ds = import '../lib/datasource.libsonnet';
 
 function(cfg) {
   uid: "video-usage-wowza",

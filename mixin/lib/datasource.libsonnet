@@ -1,0 +1,2 @@
+// The data source every query uses: the dashboard's `datasource` variable.
+{ type: 'prometheus', uid: '${datasource}' }
