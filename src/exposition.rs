@@ -21,58 +21,12 @@ use std::io::Write as _;
 use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
-use regex::RegexSet;
 
-use crate::period::Period;
+use crate::cardinality::Cardinality;
 
 /// The id label value of the row that sums what cardinality controls
 /// folded away.
 pub const OTHER: &str = "__other__";
-
-/// An account's cardinality controls.
-#[derive(Debug, Clone, Default)]
-pub struct Cardinality {
-    /// Most rows kept per table and period (0: totals only); `None`: all.
-    pub max_series: Option<usize>,
-    pub filter: Option<Arc<Filter>>,
-}
-
-impl Cardinality {
-    /// Whether a row named `name` (URL, stream or target name) is kept.
-    pub fn keeps(&self, name: &str) -> bool {
-        self.filter.as_ref().is_none_or(|f| f.keeps(name))
-    }
-}
-
-/// `include` and `exclude` regexes on row names, searched anywhere in the
-/// name as `grep -E` does (anchor with `^...$` to match whole names).
-#[derive(Debug)]
-pub struct Filter {
-    include: Option<RegexSet>,
-    exclude: Option<RegexSet>,
-}
-
-impl Filter {
-    /// Compiles the patterns; an empty list does not filter.
-    pub fn new(include: &[String], exclude: &[String]) -> Result<Filter, regex::Error> {
-        let set = |patterns: &[String]| {
-            (!patterns.is_empty())
-                .then(|| RegexSet::new(patterns))
-                .transpose()
-        };
-        Ok(Filter {
-            include: set(include)?,
-            exclude: set(exclude)?,
-        })
-    }
-
-    /// Kept: matches an `include` pattern (when there are any) and no
-    /// `exclude` pattern.
-    pub fn keeps(&self, name: &str) -> bool {
-        self.include.as_ref().is_none_or(|s| s.is_match(name))
-            && !self.exclude.as_ref().is_some_and(|s| s.is_match(name))
-    }
-}
 
 /// Two families that describe the same rows (bytes and requests of a URL,
 /// used and billed bytes of a target), capped together: a row is kept or
@@ -699,8 +653,8 @@ impl SnapshotBuilder {
 
     /// Usage samples: `account` and `period`; tables are capped by
     /// `cardinality`.
-    pub fn usage(account: &str, period: &Period, cardinality: &Cardinality) -> Self {
-        let mut builder = Self::with_labels(&[("account", account), ("period", &period.label())]);
+    pub fn usage(account: &str, period: &str, cardinality: &Cardinality) -> Self {
+        let mut builder = Self::with_labels(&[("account", account), ("period", period)]);
         builder.cardinality = cardinality.clone();
         builder
     }
@@ -844,6 +798,7 @@ pub fn escape_label_value(out: &mut Vec<u8>, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cardinality::Filter;
     use std::collections::BTreeMap;
 
     static BYTES: GaugeFamily = GaugeFamily {
@@ -886,7 +841,7 @@ mod tests {
     };
 
     fn rendered(cardinality: Cardinality, rows: &[(&str, &str, u64)]) -> (String, Snapshot) {
-        let mut b = SnapshotBuilder::usage("a", &Period::Month, &cardinality);
+        let mut b = SnapshotBuilder::usage("a", "month", &cardinality);
         let mut table = b.table(&ROWS);
         for (app, url, bytes) in rows {
             if cardinality.keeps(url) {
@@ -1129,7 +1084,7 @@ mod tests {
         ) {
             let caps = Cardinality { max_series: max, filter: None };
             let table_shape = SHAPES[shape];
-            let mut b = SnapshotBuilder::usage("a", &Period::Month, &caps);
+            let mut b = SnapshotBuilder::usage("a", "month", &caps);
             let mut table = b.table(table_shape);
             // Whole groups come in two parts each: the second is appended.
             let mut groups: BTreeMap<(String, usize), Rows> = BTreeMap::new();

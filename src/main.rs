@@ -241,7 +241,7 @@ fn listen_address(text: &str) -> anyhow::Result<SocketAddr> {
 }
 
 /// SIGHUP re-reads the configuration file, as Prometheus does.
-fn reload_on_sighup(state: Arc<server::AppState>) {
+fn reload_on_sighup(state: Arc<video_usage_exporter::app::AppState>) {
     let mut hangup = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()) {
         Ok(hangup) => hangup,
         Err(err) => {

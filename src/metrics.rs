@@ -652,8 +652,8 @@ mod tests {
         );
     }
 
-    use crate::exposition::{Cardinality, Rows, SnapshotBuilder};
-    use crate::period::Period;
+    use crate::cardinality::Cardinality;
+    use crate::exposition::{Rows, SnapshotBuilder};
     use crate::providers::scaleengine::{
         APP_BYTES, APP_REQUESTS, VIDEOS, VIDEO_BYTES, VIDEO_REQUESTS,
     };
@@ -718,7 +718,7 @@ mod tests {
     /// The account of issue 16: one app `huge`, `n` URLs, as the
     /// ScaleEngine endpoint builds it.
     fn huge_account(n: u64) -> Arc<Snapshot> {
-        let mut b = SnapshotBuilder::usage("main", &Period::Month, &Cardinality::default());
+        let mut b = SnapshotBuilder::usage("main", "month", &Cardinality::default());
         let (mut bytes, mut requests) = (0, 0);
         let mut rows = Rows::new(&VIDEOS);
         for i in 0..n {

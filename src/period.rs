@@ -14,6 +14,8 @@ use serde::de::{self, Deserializer};
 use serde::Deserialize;
 use time::{Date, Month, OffsetDateTime, Time};
 
+use crate::values::{duration, parse_duration};
+
 /// A usage period, relative to now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {
@@ -137,7 +139,7 @@ impl Period {
             _ => {}
         }
         let expected = "a period is `month`, `day`, `previous_month`, `previous_day` or a rolling window like `7d`";
-        let length = crate::config::parse_duration(text).map_err(|e| format!("{expected}: {e}"))?;
+        let length = parse_duration(text).map_err(|e| format!("{expected}: {e}"))?;
         if length.subsec_nanos() != 0 {
             return Err(format!(
                 "rolling window `{text}`: must be a whole number of seconds"
@@ -177,6 +179,36 @@ fn at_day(year: i32, month: Month, day: u8) -> OffsetDateTime {
         .expect("billing days are 1..=28, valid in every month")
         .with_time(Time::MIDNIGHT)
         .assume_utc()
+}
+
+/// How closed periods (`previous_month`, `previous_day`) are refreshed:
+/// providers revise them for a while (Wowza: billing every 12 h, viewers
+/// final after 48 h), then never again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviousPeriods {
+    #[serde(default = "default_previous_refresh", deserialize_with = "duration")]
+    pub refresh_interval: Duration,
+    /// After the period's end plus this, its numbers are final.
+    #[serde(default = "default_settle_time", deserialize_with = "duration")]
+    pub settle_time: Duration,
+}
+
+impl Default for PreviousPeriods {
+    fn default() -> Self {
+        PreviousPeriods {
+            refresh_interval: default_previous_refresh(),
+            settle_time: default_settle_time(),
+        }
+    }
+}
+
+fn default_previous_refresh() -> Duration {
+    Duration::from_secs(6 * 3600)
+}
+
+fn default_settle_time() -> Duration {
+    Duration::from_secs(72 * 3600)
 }
 
 #[cfg(test)]
@@ -283,7 +315,7 @@ mod tests {
         }
         assert_eq!(
             Period::parse("400d"),
-            Ok(Period::Rolling(crate::config::MAX_DURATION))
+            Ok(Period::Rolling(crate::values::MAX_DURATION))
         );
         assert_eq!(Period::parse("36h").unwrap().label(), "36h");
     }
@@ -292,7 +324,7 @@ mod tests {
         /// Every valid window's label names it alone: it reads back as the
         /// same window, so two windows never share a label.
         #[test]
-        fn window_labels_read_back_as_the_same_window(secs in 1u64..=crate::config::MAX_DURATION.as_secs()) {
+        fn window_labels_read_back_as_the_same_window(secs in 1u64..=crate::values::MAX_DURATION.as_secs()) {
             let window = Period::Rolling(Duration::from_secs(secs));
             proptest::prop_assert_eq!(Period::parse(&window.label()), Ok(window));
             let bounds = window.bounds(SystemTime::now(), 1);

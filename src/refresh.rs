@@ -278,7 +278,7 @@ fn panicked(e: &dyn Endpoint, payload: &(dyn std::any::Any + Send)) -> ProviderE
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_default();
     tracing::error!(provider = e.provider(), account = e.account(), endpoint = e.name(),
-        period = %e.schedule().period, panic = %crate::providers::redact(&message, &[]),
+        period = %e.schedule().period, panic = %crate::providers::redact::redact(&message, &[]),
         "refresh panicked (a bug; please report it)");
     ProviderError::Internal
 }

@@ -49,34 +49,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Sleep;
 
-use crate::metrics::{Exposition, Format};
-use crate::refresh::{Reconfigured, Refresher};
-use crate::reload::Reloader;
+use crate::app::AppState;
+use crate::metrics::Format;
 use crate::web::{self, Web};
-
-pub struct AppState {
-    pub refresher: Arc<Refresher>,
-    pub exposition: Exposition,
-    pub telemetry_path: String,
-    /// Set when the configuration came from a file that can be re-read.
-    pub reloader: Option<Reloader>,
-}
-
-impl AppState {
-    /// Re-reads the configuration file (SIGHUP, `POST /-/reload`); the
-    /// outcome is logged.
-    pub fn reload(&self) -> Result<Reconfigured, String> {
-        match &self.reloader {
-            Some(reloader) => reloader.reload(self),
-            None => {
-                let reason =
-                    "nothing to reload: the configuration did not come from a file (--demo)";
-                tracing::warn!("{reason}");
-                Err(reason.into())
-            }
-        }
-    }
-}
 
 /// The paths the server serves itself; the telemetry path must be another.
 const OWN_PATHS: [&str; 4] = ["/", "/-/healthy", "/-/ready", "/-/reload"];

@@ -3,7 +3,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
-use video_usage_exporter::providers::scaleengine::sign::php_json_encode;
+use video_usage_exporter::providers::php::php_json_encode;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(value) = serde_json::from_slice::<Value>(data) else {

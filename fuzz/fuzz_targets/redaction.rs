@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use video_usage_exporter::providers::redact;
+use video_usage_exporter::providers::redact::redact;
 
 fuzz_target!(|input: (String, String)| {
     let (secret, text) = input;

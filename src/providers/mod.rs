@@ -7,21 +7,40 @@
 //! A provider never sees Prometheus or the HTTP server; the core never sees
 //! a provider's wire format.
 //!
-//! Adding a provider is one module below this one and one line in
-//! [`endpoints`].
+//! Adding a provider is one folder below this one and one line in
+//! [`registered`]; the README's "Adding a provider" lists the files.
 
+pub mod account;
 pub mod http;
 pub mod numbers;
-pub mod scaleengine;
-pub mod wowza;
+pub mod php;
+pub mod redact;
+
+/// Every provider: its folder below this one (whose name is its config key
+/// and its `provider` label) and its account type. Invokes `$then!` with
+/// the list, so that the modules here and the config file's keys
+/// ([`crate::config`]) follow from this one list.
+macro_rules! registered {
+    ($then:ident) => {
+        $then! {
+            scaleengine: ScaleEngineAccount,
+            wowza: WowzaAccount,
+        }
+    };
+}
+pub(crate) use registered;
+
+macro_rules! declare {
+    ($($key:ident: $account:ident,)*) => {
+        $(pub mod $key;)*
+    };
+}
+registered!(declare);
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Duration;
 
-use crate::clock::Clock;
-use crate::config::Config;
 use crate::exposition::Snapshot;
 use crate::period::{Bounds, Period};
 
@@ -102,7 +121,7 @@ impl ProviderError {
     /// signature, removed from text that came from upstream (an API may
     /// echo the request in an error body).
     pub fn redact(self, secrets: &[&str]) -> ProviderError {
-        let clean = |text: String| redact(&text, secrets);
+        let clean = |text: String| redact::redact(&text, secrets);
         match self {
             ProviderError::Http(m) => ProviderError::Http(clean(m)),
             ProviderError::Status { status, message } => ProviderError::Status {
@@ -141,113 +160,6 @@ impl ProviderError {
     }
 }
 
-/// What a provider's endpoints are built from.
-pub struct Context<'a> {
-    pub config: &'a Config,
-    pub upstream: &'a Arc<http::Upstream>,
-    pub clock: &'a Arc<dyn Clock>,
-}
-
-impl Context<'_> {
-    /// The schedule of one endpoint of `period`: closed periods follow
-    /// `previous_periods`, the others `refresh_interval`.
-    pub fn schedule(&self, period: Period, billing_day: u8, interval: Duration) -> Schedule {
-        let previous = &self.config.previous_periods;
-        Schedule {
-            period,
-            billing_day,
-            refresh_interval: if period.is_previous() {
-                previous.refresh_interval
-            } else {
-                interval
-            },
-            settle_time: previous.settle_time,
-        }
-    }
-}
-
-const REDACTED: &str = "<redacted>";
-
-/// `text` with every secret removed, as sent (raw), URL-encoded and
-/// JSON-escaped (by serde and the PHP way), and with the value after any `signature` key replaced.
-pub fn redact(text: &str, secrets: &[&str]) -> String {
-    let mut out = text.to_string();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        let json = serde_json::to_string(secret).unwrap_or_default();
-        let php = scaleengine::sign::php_json_encode(&serde_json::Value::from(*secret));
-        let forms = [
-            secret.to_string(),
-            url_encode(secret),
-            url_encode(secret).replace("%20", "+"),
-            json.trim_matches('"').to_string(),
-            php.trim_matches('"').to_string(),
-        ];
-        for form in forms.iter().filter(|f| !f.is_empty()) {
-            out = out.replace(form.as_str(), REDACTED);
-        }
-    }
-    redact_signatures(&out)
-}
-
-/// Replaces the value following each `signature` key (in JSON, a query
-/// string or a form, plain or percent-encoded).
-fn redact_signatures(text: &str) -> String {
-    const KEY: &str = "signature";
-    let lower = text.to_ascii_lowercase();
-    let mut out = String::with_capacity(text.len());
-    let mut copied = 0;
-    let mut search = 0;
-    while let Some(found) = lower[search..].find(KEY) {
-        let mut at = search + found + KEY.len();
-        // Separators between key and value: quotes, colons, equals signs,
-        // spaces, backslashes and their percent-encodings.
-        loop {
-            let rest = &lower[at..];
-            let step = ["%22", "%3a", "%3d", "%5c", "\\", "\"", ":", "=", " "]
-                .iter()
-                .find(|sep| rest.starts_with(**sep))
-                .map(|sep| sep.len());
-            match step {
-                Some(n) => at += n,
-                None => break,
-            }
-        }
-        let value_len = text[at..]
-            .bytes()
-            .take_while(|b| b.is_ascii_alphanumeric() || b"+/=%_-\\".contains(b))
-            .count();
-        if value_len > 0 {
-            out.push_str(&text[copied..at]);
-            out.push_str(REDACTED);
-            copied = at + value_len;
-        }
-        search = at + value_len;
-    }
-    out.push_str(&text[copied..]);
-    out
-}
-
-/// Percent-encodes all but RFC 3986 unreserved characters.
-pub(crate) fn url_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// The endpoints of every configured provider account, in config order.
-pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
-    let mut all = Vec::new();
-    all.extend(scaleengine::endpoints(context));
-    all.extend(wowza::endpoints(context));
-    all
-}
-
 /// Test fixtures under `tests/fixtures/`, for the unit tests.
 #[cfg(test)]
 pub mod fixtures {
@@ -273,26 +185,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn redaction_removes_secrets_in_every_encoding_and_signatures() {
-        let secrets = ["k3y/+ä", "s3cr3t"];
-        let echoed = concat!(
-            r#"{"api_key":"k3y\/+\u00e4","signature":"AbC+\/9=="} "#,
-            "json=%7B%22api_key%22%3A%22k3y%2F%2B%C3%A4%22%2C%22signature%22%3A%22AbC%2B%2F9%3D%3D%22%7D ",
-            "raw k3y/+ä s3cr3t SIGNATURE=xyz123 ",
-            r#"api_key=k3y%2F%2B%C3%A4"#,
-        );
-        let clean = redact(echoed, &secrets);
-        for leak in ["k3y", "s3cr3t", "AbC", "9==", "xyz123", "%2B%2F9"] {
-            assert!(!clean.contains(leak), "{leak} in {clean}");
-        }
-        assert!(clean.contains(r#""signature":"<redacted>""#), "{clean}");
-        assert_eq!(redact("no secrets here", &secrets), "no secrets here");
+    fn errors_from_upstream_lose_the_secrets_they_echo() {
         let err = ProviderError::Status {
             status: 500,
             message: "echo: s3cr3t".into(),
         };
         assert_eq!(
-            err.redact(&secrets).to_string(),
+            err.redact(&["s3cr3t"]).to_string(),
             "HTTP 500: echo: <redacted>"
         );
     }

@@ -10,9 +10,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use video_usage_exporter::app::AppState;
 use video_usage_exporter::clock::{Clock, SystemClock};
 use video_usage_exporter::config::Config;
-use video_usage_exporter::server::{self, AppState};
+use video_usage_exporter::server;
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
 use video_usage_exporter::simulator::{wowza, Simulator};
 use video_usage_exporter::web::Web;

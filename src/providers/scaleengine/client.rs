@@ -25,6 +25,7 @@ use super::model::{self, App, UsagePage, UsageRow};
 use super::sign::signed_json;
 use crate::clock::Clock;
 use crate::exposition::{ExcludedIds, Rows, Values};
+use crate::providers::account::Account as _;
 use crate::providers::http::{CallLabels, Upstream};
 use crate::providers::ProviderError;
 
@@ -474,7 +475,7 @@ fn configured_apps(apps: &[AppRef], known: &[App]) -> Vec<AppRef> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::scaleengine::sign::php_json_encode;
+    use crate::providers::php::php_json_encode;
 
     fn vector(name: &str) -> Value {
         let all = crate::providers::fixtures::json("php_sign_vectors.json");

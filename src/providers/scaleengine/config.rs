@@ -6,12 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{
-    cardinality, env_u64, http_url, optional_duration, secret_from, EnvString, Prices, Quotas,
-    Secret,
-};
-use crate::exposition::Cardinality;
+use crate::billing::{Prices, Quotas};
+use crate::cardinality::{self, Cardinality};
 use crate::period::Period;
+use crate::values::{env_u64, http_url, optional_duration, secret_from, EnvString, Secret};
 
 /// Which request field carries the CDN id. The seed's field list says
 /// `cdn_id`, its PHP example sends `cdn`; `both` (the default) sends both,
@@ -63,13 +61,6 @@ pub struct ScaleEngineAccount {
     pub quotas: Quotas,
     pub prices: Option<Prices>,
     pub cardinality: Cardinality,
-}
-
-impl ScaleEngineAccount {
-    /// The account's secrets, for a reload's change detection.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        vec![self.api_key.expose(), self.api_secret.expose()]
-    }
 }
 
 #[derive(Deserialize)]
@@ -193,7 +184,7 @@ impl TryFrom<RawScaleEngine> for ScaleEngineAccount {
             max_pages: raw.max_pages,
             refresh_interval: raw.refresh_interval,
             concurrency: raw.concurrency,
-            cardinality: cardinality(
+            cardinality: cardinality::from_keys(
                 &account,
                 raw.max_series,
                 &raw.include,

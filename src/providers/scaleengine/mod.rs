@@ -15,11 +15,13 @@ use std::sync::Arc;
 
 use futures_util::{stream, StreamExt as _};
 
-use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
+use super::account::{Account, Context};
+use super::{BoxFuture, Endpoint, ProviderError, Schedule};
+use crate::billing::{Prices, Quotas};
 use crate::exposition::{GaugeFamily, Snapshot, SnapshotBuilder, Table};
 use crate::period::{Bounds, Period};
 use client::{Client, Date};
-use config::ScaleEngineAccount;
+pub use config::ScaleEngineAccount;
 
 pub const PROVIDER: &str = "scaleengine";
 
@@ -49,28 +51,63 @@ pub static APP_REQUESTS: GaugeFamily = GaugeFamily {
     help: "Requests received by an app in the period so far: the sum of its video.usage rows.",
 };
 
-/// The endpoints of every configured ScaleEngine account.
-pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
-    let mut all: Vec<Arc<dyn Endpoint>> = Vec::new();
-    for account in &context.config.scaleengine {
-        let account = Arc::new(account.clone());
+impl Account for ScaleEngineAccount {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn name(&self) -> &str {
+        &self.account
+    }
+
+    fn quotas(&self) -> &Quotas {
+        &self.quotas
+    }
+
+    fn prices(&self) -> Option<&Prices> {
+        self.prices.as_ref()
+    }
+
+    fn fetch_key(&self) -> String {
+        let fetch = ScaleEngineAccount {
+            quotas: Quotas::default(),
+            prices: None,
+            ..self.clone()
+        };
+        format!("{fetch:?}")
+    }
+
+    fn data_key(&self) -> String {
+        format!(
+            "{:?}",
+            (self.cdn_id, &self.apps, &self.urls, &self.cardinality)
+        )
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        vec![self.api_key.expose(), self.api_secret.expose()]
+    }
+
+    fn endpoints(&self, context: &Context) -> Vec<Arc<dyn Endpoint>> {
+        let account = Arc::new(self.clone());
         let client = Arc::new(Client::new(
             account.clone(),
             context.upstream.clone(),
             context.clock.clone(),
         ));
-        let interval = account
-            .refresh_interval
-            .unwrap_or(context.config.refresh_interval);
-        for &period in &account.periods {
-            all.push(Arc::new(UsageEndpoint {
-                client: client.clone(),
-                account: account.clone(),
-                schedule: context.schedule(period, 1, interval),
-            }));
-        }
+        let interval = account.refresh_interval.unwrap_or(context.refresh_interval);
+        account
+            .periods
+            .iter()
+            .map(|&period| {
+                Arc::new(UsageEndpoint {
+                    client: client.clone(),
+                    account: account.clone(),
+                    schedule: context.schedule(period, 1, interval),
+                }) as Arc<dyn Endpoint>
+            })
+            .collect()
     }
-    all
 }
 
 struct UsageEndpoint {
@@ -90,7 +127,7 @@ impl UsageEndpoint {
             day: matches!(period, Period::Day | Period::PreviousDay),
         };
         let cardinality = &self.account.cardinality;
-        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &period, cardinality);
+        let mut snapshot = SnapshotBuilder::usage(&self.account.account, &period.label(), cardinality);
         let mut totals = Vec::new();
         let mut videos = snapshot.table(&VIDEOS);
         // Apps concurrently (the client bounds the calls in flight), in order.

@@ -15,8 +15,10 @@ use time::OffsetDateTime;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::config::{WowzaAccount, WowzaAuth};
+use crate::providers::account::Account as _;
 use crate::providers::http::{CallLabels, Upstream};
-use crate::providers::{url_encode, ProviderError};
+use crate::providers::redact::url_encode;
+use crate::providers::ProviderError;
 
 /// Viewer-data calls in flight at once, per account: over all its stream
 /// targets and periods.

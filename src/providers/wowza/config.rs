@@ -5,11 +5,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::config::{
-    cardinality, http_url, optional_duration, secret_from, EnvString, Prices, Quotas, Secret,
-};
-use crate::exposition::Cardinality;
+use crate::billing::{Prices, Quotas};
+use crate::cardinality::{self, Cardinality};
 use crate::period::Period;
+use crate::values::{http_url, optional_duration, secret_from, EnvString, Secret};
 
 /// Wowza Streaming Cloud credentials: the key pair, or a bearer token (JWT).
 #[derive(Debug, Clone)]
@@ -86,19 +85,6 @@ pub struct WowzaAccount {
     pub quotas: Quotas,
     pub prices: Option<Prices>,
     pub cardinality: Cardinality,
-}
-
-impl WowzaAccount {
-    /// The account's secrets, for a reload's change detection.
-    pub(crate) fn secrets(&self) -> Vec<&str> {
-        match &self.auth {
-            WowzaAuth::Keys {
-                api_key,
-                access_key,
-            } => vec![api_key.expose(), access_key.expose()],
-            WowzaAuth::Token(token) => vec![token.expose()],
-        }
-    }
 }
 
 #[derive(Deserialize)]
@@ -248,7 +234,7 @@ impl TryFrom<RawWowza> for WowzaAccount {
         }
         raw.quotas
             .check(&account, raw.prices.as_ref(), &["app_egress_bytes"])?;
-        let cardinality = cardinality(
+        let cardinality = cardinality::from_keys(
             &account,
             raw.max_series,
             &raw.include,
@@ -275,10 +261,20 @@ impl TryFrom<RawWowza> for WowzaAccount {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{Config, Size};
+    use crate::values::Size;
+
+    /// The `wowza:` key of a config file.
+    #[derive(Debug, Deserialize)]
+    struct File {
+        wowza: Vec<WowzaAccount>,
+    }
+
+    fn parse(text: &str) -> Result<File, String> {
+        serde_norway::from_str(text).map_err(|e| e.to_string())
+    }
 
     fn error(text: &str) -> String {
-        Config::parse(text, "cfg.yml").unwrap_err().to_string()
+        parse(text).unwrap_err()
     }
 
     const WOWZA: &str = r#"
@@ -290,7 +286,7 @@ wowza:
 
     #[test]
     fn wowza_defaults_and_auth_styles() {
-        let c = Config::parse(WOWZA, "cfg.yml").unwrap();
+        let c = parse(WOWZA).unwrap();
         let a = &c.wowza[0];
         assert_eq!(a.api_url.as_str(), "https://api.cloud.wowza.com/api/v1");
         assert!(matches!(a.auth, WowzaAuth::Keys { .. }));
@@ -299,10 +295,7 @@ wowza:
         assert_eq!(a.billing_modes.len(), 2);
         assert_eq!(a.transcoder_types.len(), 2);
 
-        let c = Config::parse(
-            "wowza:\n  - account: jwt\n    token: eyJhbGciOi.x.y\n    api_url: http://127.0.0.1:1/api/v2.0/\n    window: 7d\n    refresh_intervals: {viewer_data: 2h}\n",
-            "cfg.yml",
-        )
+        let c = parse("wowza:\n  - account: jwt\n    token: eyJhbGciOi.x.y\n    api_url: http://127.0.0.1:1/api/v2.0/\n    window: 7d\n    refresh_intervals: {viewer_data: 2h}\n")
         .unwrap();
         let a = &c.wowza[0];
         assert!(matches!(&a.auth, WowzaAuth::Token(t) if t.expose() == "eyJhbGciOi.x.y"));
@@ -356,7 +349,7 @@ wowza:
     fn periods_billing_day_and_quotas() {
         let text = WOWZA.to_string()
             + "    periods: [month, day, previous_month, previous_day, 7d]\n    billing_day: 15\n    quotas: {egress_bytes: {month: 1PB}, transcoder_hours: {month: 720}, storage_bytes: 2TiB, budget: 900}\n    prices: {currency: USD, egress_per_gb: 0.05, transcoder_per_hour: {transcoded: 2.5, passthrough: 0.5}, storage_per_gb_month: 0.1}\n";
-        let c = Config::parse(&text, "cfg.yml").unwrap();
+        let c = parse(&text).unwrap();
         let a = &c.wowza[0];
         assert_eq!(a.periods.len(), 5);
         assert_eq!(a.billing_day, 15);
@@ -382,7 +375,7 @@ wowza:
 
     #[test]
     fn window_is_a_deprecated_alias_of_one_period() {
-        let c = Config::parse(&(WOWZA.to_string() + "    window: day\n"), "cfg.yml").unwrap();
+        let c = parse(&(WOWZA.to_string() + "    window: day\n")).unwrap();
         assert_eq!(c.wowza[0].periods, vec![Period::Day]);
     }
 }

@@ -20,13 +20,17 @@ use std::time::Duration;
 use futures_util::{stream, StreamExt as _};
 use tokio::sync::watch;
 
-use super::{BoxFuture, Context, Endpoint, ProviderError, Schedule};
+use super::account::{Account, Context};
+use super::{BoxFuture, Endpoint, ProviderError, Schedule};
+use crate::billing::{Prices, Quotas};
+use crate::cardinality::Cardinality;
 use crate::exposition::{
-    Cardinality, ExcludedIds, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
+    ExcludedIds, GaugeFamily, Number, Snapshot, SnapshotBuilder, Table, TableBuilder,
 };
 use crate::period::Bounds;
 use client::Client;
-use config::WowzaAccount;
+pub use config::WowzaAccount;
+use config::WowzaAuth;
 use model::{UsageRow, ViewerData, Viewers};
 
 pub const PROVIDER: &str = "wowza";
@@ -186,32 +190,77 @@ enum Targets {
     Known(Arc<Vec<TargetRef>>),
 }
 
-/// The endpoints of every configured Wowza account.
-pub fn endpoints(context: &Context) -> Vec<Arc<dyn Endpoint>> {
-    let config = context.config;
-    let mut all: Vec<Arc<dyn Endpoint>> = Vec::new();
-    for account in &config.wowza {
-        let account = Arc::new(account.clone());
+impl Account for WowzaAccount {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn name(&self) -> &str {
+        &self.account
+    }
+
+    fn quotas(&self) -> &Quotas {
+        &self.quotas
+    }
+
+    fn prices(&self) -> Option<&Prices> {
+        self.prices.as_ref()
+    }
+
+    fn fetch_key(&self) -> String {
+        let fetch = WowzaAccount {
+            quotas: Quotas::default(),
+            prices: None,
+            ..self.clone()
+        };
+        format!("{fetch:?}")
+    }
+
+    fn data_key(&self) -> String {
+        format!(
+            "{:?}",
+            (
+                self.billing_day,
+                &self.billing_modes,
+                &self.transcoder_types,
+                &self.cardinality
+            )
+        )
+    }
+
+    fn secrets(&self) -> Vec<&str> {
+        match &self.auth {
+            WowzaAuth::Keys {
+                api_key,
+                access_key,
+            } => vec![api_key.expose(), access_key.expose()],
+            WowzaAuth::Token(token) => vec![token.expose()],
+        }
+    }
+
+    fn endpoints(&self, context: &Context) -> Vec<Arc<dyn Endpoint>> {
+        let account = Arc::new(self.clone());
         let client = Arc::new(Client::new(account.clone(), context.upstream.clone()));
+        let mut all: Vec<Arc<dyn Endpoint>> = Vec::new();
         for &period in &account.periods {
             let targets = Arc::new(watch::Sender::new(Targets::Pending));
             for resource in Resource::ALL {
                 if resource == Resource::ViewerData && !account.viewer_data {
                     continue;
                 }
-                let interval = resource.interval(&account, config.refresh_interval);
+                let interval = resource.interval(&account, context.refresh_interval);
                 all.push(Arc::new(ResourceEndpoint {
                     resource,
                     schedule: context.schedule(period, account.billing_day, interval),
-                    wait_for_targets: config.timeout * 2,
+                    wait_for_targets: context.timeout * 2,
                     account: account.clone(),
                     client: client.clone(),
                     targets: targets.clone(),
                 }));
             }
         }
+        all
     }
-    all
 }
 
 struct ResourceEndpoint {
@@ -231,7 +280,7 @@ impl ResourceEndpoint {
         let window = [("from", from_text.as_str()), ("to", to_text.as_str())];
         let mut snapshot = SnapshotBuilder::usage(
             &self.account.account,
-            &self.schedule.period,
+            &self.schedule.period.label(),
             &self.account.cardinality,
         );
         match self.resource {

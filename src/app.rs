@@ -1,3 +1,7 @@
+//! The running application: its state ([`AppState`]: the refresher and
+//! the exposition the server reads), how it is assembled from a
+//! configuration, and live reload.
+//!
 //! Live reload: SIGHUP and `POST /-/reload` re-read the config file.
 //!
 //! A file that does not load is rejected with its error logged, and the
@@ -11,16 +15,98 @@
 //! Removed accounts' series go. A changed `timeout` or `max_response_bytes`
 //! builds a new HTTP client for the new endpoints.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::billing;
 use crate::clock::Clock;
 use crate::config::{Config, ConfigError, Fingerprint};
+use crate::metrics::{CacheMetrics, Exposition, UpstreamMetrics};
 use crate::providers::http::{Observer, Upstream};
-use crate::providers::{self, Context};
-use crate::refresh::{Carry, Reconfigured};
-use crate::server::AppState;
+use crate::refresh::{Carry, Reconfigured, Refresher};
+
+/// What the server serves from.
+pub struct AppState {
+    pub refresher: Arc<Refresher>,
+    pub exposition: Exposition,
+    pub telemetry_path: String,
+    /// Set when the configuration came from a file that can be re-read.
+    pub reloader: Option<Reloader>,
+}
+
+impl AppState {
+    /// Re-reads the configuration file (SIGHUP, `POST /-/reload`); the
+    /// outcome is logged.
+    pub fn reload(&self) -> Result<Reconfigured, String> {
+        match &self.reloader {
+            Some(reloader) => reloader.reload(self),
+            None => {
+                let reason =
+                    "nothing to reload: the configuration did not come from a file (--demo)";
+                tracing::warn!("{reason}");
+                Err(reason.into())
+            }
+        }
+    }
+}
+
+/// Where a configuration was read from, so that it can be read again
+/// (SIGHUP, `POST /-/reload`).
+pub struct Source {
+    pub path: std::path::PathBuf,
+    /// `--shard.count`, `--shard.index`.
+    pub shard: (u32, u32),
+}
+
+/// Wires providers, refresher and exposition for `config`, all reading
+/// time from `clock`. Nothing is fetched until [`Refresher::start`] or a
+/// scrape. With a `source`, the state can reload it.
+pub fn assemble(
+    config: &Config,
+    telemetry_path: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<AppState>, reqwest::Error> {
+    assemble_from(config, None, telemetry_path, clock)
+}
+
+/// [`assemble`] for a configuration read from `source`, reloadable.
+pub fn assemble_from(
+    config: &Config,
+    source: Option<Source>,
+    telemetry_path: &str,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<AppState>, reqwest::Error> {
+    let upstream_metrics = UpstreamMetrics::new(config.timeout);
+    let cache_metrics = CacheMetrics::default();
+    let observer: Arc<dyn Observer> = Arc::new(upstream_metrics.clone());
+    let upstream = Arc::new(Upstream::new(observer.clone(), config.upstream_limits())?);
+    let refresher = Refresher::new(
+        config.endpoints(&config.context(&upstream, &clock)),
+        Arc::new(cache_metrics.clone()),
+        clock.clone(),
+    );
+    let reloader = source.map(|source| {
+        Reloader::new(
+            source.path,
+            source.shard,
+            config.clone(),
+            upstream.clone(),
+            observer,
+            clock.clone(),
+        )
+    });
+    Ok(Arc::new(AppState {
+        exposition: Exposition::new(
+            upstream_metrics,
+            cache_metrics,
+            refresher.clone(),
+            billing::configured_gauges(config.billing()),
+        ),
+        refresher,
+        telemetry_path: telemetry_path.to_string(),
+        reloader,
+    }))
+}
 
 /// Where the running configuration came from, and what reloading needs.
 pub struct Reloader {
@@ -93,21 +179,15 @@ impl Reloader {
                 }
             }
         }
-        let (before, after) = (fingerprints(&running.config), fingerprints(&new));
-        let context = Context {
-            config: &new,
-            upstream: &running.upstream,
-            clock: &self.clock,
-        };
+        let (before, after) = (running.config.fingerprints(), new.fingerprints());
+        let context = new.context(&running.upstream, &self.clock);
         state
             .exposition
-            .set_configured(crate::billing::configured_gauges(&new));
-        let outcome = state
-            .refresher
-            .reconfigure(providers::endpoints(&context), |e| {
-                let key = (e.provider(), e.account().to_string());
-                carry(before.get(&key), after.get(&key))
-            });
+            .set_configured(billing::configured_gauges(new.billing()));
+        let outcome = state.refresher.reconfigure(new.endpoints(&context), |e| {
+            let key = (e.provider(), e.account().to_string());
+            carry(before.get(&key), after.get(&key))
+        });
         running.config = new;
         metrics.succeeded(self.clock.now());
         tracing::info!(
@@ -128,15 +208,6 @@ fn carry(before: Option<&Fingerprint>, after: Option<&Fingerprint>) -> Carry {
         (Some(b), Some(a)) if b.data == a.data => Carry::Data,
         _ => Carry::Nothing,
     }
-}
-
-/// Per provider and account, its fingerprint.
-fn fingerprints(config: &Config) -> HashMap<(&'static str, String), Fingerprint> {
-    config
-        .fingerprints()
-        .into_iter()
-        .map(|(provider, account, print)| ((provider, account), print))
-        .collect()
 }
 
 #[cfg(test)]
@@ -168,7 +239,7 @@ mod tests {
         file("first");
         let config = Config::load(&path).unwrap();
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let state = crate::assemble(&config, "/metrics", clock.clone()).unwrap();
+        let state = assemble(&config, "/metrics", clock.clone()).unwrap();
         let observer: Arc<dyn Observer> = Arc::new(Ignore);
         let upstream = Arc::new(Upstream::new(observer.clone(), Limits::default()).unwrap());
         let mut reloader = Reloader::new(path.clone(), (1, 0), config, upstream, observer, clock);
