@@ -10,14 +10,8 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::exposition::{GaugeFamily, Snapshot, SnapshotBuilder};
+use crate::exposition::{families, Snapshot, SnapshotBuilder};
 use crate::values::{Amount, Currency, Size};
-
-macro_rules! families {
-    ($($id:ident = $name:literal, $help:literal;)*) => {
-        $(static $id: GaugeFamily = GaugeFamily { name: $name, help: $help };)*
-    };
-}
 
 families! {
     QUOTA_BYTES = "video_usage_quota_bytes",

@@ -546,6 +546,16 @@ impl Samples {
     }
 }
 
+/// Declares gauge families as statics: `NAME = "metric_name", "help";`,
+/// the same way in every provider and in billing.
+macro_rules! families {
+    ($($id:ident = $name:literal, $help:literal;)*) => {
+        $(pub static $id: $crate::exposition::GaugeFamily =
+            $crate::exposition::GaugeFamily { name: $name, help: $help };)*
+    };
+}
+pub(crate) use families;
+
 /// A gauge family's name and help text. Providers declare theirs as statics.
 #[derive(Debug)]
 pub struct GaugeFamily {

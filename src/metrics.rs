@@ -654,7 +654,7 @@ mod tests {
 
     use crate::cardinality::Cardinality;
     use crate::exposition::{Rows, SnapshotBuilder};
-    use crate::providers::scaleengine::{
+    use crate::providers::scaleengine::metrics::{
         APP_BYTES, APP_REQUESTS, VIDEOS, VIDEO_BYTES, VIDEO_REQUESTS,
     };
     use proptest::prelude::*;

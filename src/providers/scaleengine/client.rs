@@ -402,7 +402,7 @@ pub struct AppUsage {
 impl AppUsage {
     fn new() -> Self {
         AppUsage {
-            rows: Rows::new(&super::VIDEOS),
+            rows: Rows::new(&super::metrics::VIDEOS),
             total: Usage::default(),
             excluded: Usage::default(),
             excluded_ids: ExcludedIds::default(),

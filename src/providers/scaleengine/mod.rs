@@ -9,6 +9,7 @@
 pub mod client;
 pub mod config;
 pub mod model;
+pub mod metrics;
 pub mod sign;
 
 use std::sync::Arc;
@@ -18,38 +19,13 @@ use futures_util::{stream, StreamExt as _};
 use super::account::{Account, Context};
 use super::{BoxFuture, Endpoint, ProviderError, Schedule};
 use crate::billing::{Prices, Quotas};
-use crate::exposition::{GaugeFamily, Snapshot, SnapshotBuilder, Table};
+use crate::exposition::{Snapshot, SnapshotBuilder};
 use crate::period::{Bounds, Period};
 use client::{Client, Date};
+use metrics::{APP_BYTES, APP_REQUESTS, VIDEOS};
 pub use config::ScaleEngineAccount;
 
 pub const PROVIDER: &str = "scaleengine";
-
-pub static VIDEO_BYTES: GaugeFamily = GaugeFamily {
-    name: "scaleengine_video_bytes",
-    help: "Bytes of bandwidth used by a video URL or stream in the period so far (video.usage bytes_total, duplicate rows summed).",
-};
-pub static VIDEO_REQUESTS: GaugeFamily = GaugeFamily {
-    name: "scaleengine_video_requests",
-    help: "Play, pause and stop commands received for a video URL or stream in the period so far (video.usage requests_total).",
-};
-/// The per-URL families, capped together by `max_series` (ranked by bytes).
-pub(crate) static VIDEOS: Table = Table {
-    families: [&VIDEO_BYTES, &VIDEO_REQUESTS],
-    group: &["app"],
-    id: &["video_url"],
-    id_first: false,
-};
-
-pub static APP_BYTES: GaugeFamily = GaugeFamily {
-    name: "scaleengine_app_bytes",
-    help:
-        "Bytes of bandwidth used by an app in the period so far: the sum of its video.usage rows.",
-};
-pub static APP_REQUESTS: GaugeFamily = GaugeFamily {
-    name: "scaleengine_app_requests",
-    help: "Requests received by an app in the period so far: the sum of its video.usage rows.",
-};
 
 impl Account for ScaleEngineAccount {
     fn provider(&self) -> &'static str {
