@@ -5,7 +5,7 @@
 //! that each error carries the file, line, key path and reason. What the
 //! keys share (durations, sizes, `${VAR}`, secrets) is in [`crate::values`];
 //! each provider's keys are in its folder. The providers' keys follow from
-//! [`crate::providers::registered`]: this module names no provider.
+//! `registered!` in [`crate::providers`]: this module names no provider.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -90,6 +90,11 @@ macro_rules! config {
             pub fn accounts(&self) -> impl Iterator<Item = &dyn Account> {
                 std::iter::empty()
                     $(.chain(self.$key.iter().map(|a| a as &dyn Account)))*
+            }
+
+            /// The number of accounts of each provider, by config key.
+            pub fn account_counts(&self) -> Vec<(&'static str, usize)> {
+                vec![$((stringify!($key), self.$key.len()),)*]
             }
 
             /// Only the accounts of shard `index` of `count` (all of them

@@ -3,7 +3,12 @@
 //! Data flows one way: a provider's [`providers::Endpoint`] fetches a
 //! [`exposition::Snapshot`]; the [`refresh::Refresher`] decides when, caches
 //! and keeps the last good one; [`metrics::Exposition`] renders them; the
-//! [`server`] serves the result.
+//! [`server`] serves the result, from the state [`app`] assembles.
+//!
+//! Modules form layers and import only from the layers below them (the
+//! README's "Code layout"; `tests/layers.rs` checks it): leaves (`clock`,
+//! `values`), then `cardinality` and `period`, `exposition`, `billing`, the
+//! providers, `config`, `refresh`, `metrics`, `app`, and `server` on top.
 
 pub mod app;
 pub mod billing;

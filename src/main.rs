@@ -128,12 +128,18 @@ fn main() -> ExitCode {
 fn check_config(cli: &Cli) -> ExitCode {
     let mut ok = true;
     match Config::load(&cli.config_file) {
-        Ok(config) => println!(
-            "{}: valid ({} ScaleEngine and {} Wowza account(s))",
-            cli.config_file.display(),
-            config.scaleengine.len(),
-            config.wowza.len()
-        ),
+        Ok(config) => {
+            let counts: Vec<String> = config
+                .account_counts()
+                .iter()
+                .map(|(provider, n)| format!("{n} {provider}"))
+                .collect();
+            println!(
+                "{}: valid ({} account(s))",
+                cli.config_file.display(),
+                counts.join(" and ")
+            );
+        }
         Err(err) => {
             eprintln!("{err}");
             ok = false;

@@ -160,6 +160,11 @@ fn check_config_accepts_good_files_and_names_line_and_key_of_bad_ones() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .ends_with(": valid (1 scaleengine and 0 wowza account(s))\n"),
+        "{out:?}"
+    );
 
     let example = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/config.yml");
     let out = Command::new(BIN)

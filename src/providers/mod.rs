@@ -8,7 +8,7 @@
 //! a provider's wire format.
 //!
 //! Adding a provider is one folder below this one and one line in
-//! [`registered`]; the README's "Adding a provider" lists the files.
+//! `registered!`; the README's "Adding a provider" lists the files.
 
 pub mod account;
 pub mod http;
