@@ -26,8 +26,10 @@ const LAYERS: &[&[&str]] = &[
     &["providers"],
     &["providers::http", "providers::numbers"],
     &["providers::account"],
-    // Provider folders: each imports the layers above, never the config.
-    &["providers::scaleengine", "providers::wowza"],
+    // Provider folders (`providers::*`: every module of `providers` not
+    // listed above): each imports the layers above, never the config, never
+    // another provider.
+    &["providers::*"],
     &["config"],
     &["refresh"],
     &["metrics"],
@@ -36,16 +38,45 @@ const LAYERS: &[&[&str]] = &[
     &["server"],
 ];
 
+/// The layer of a unit: where it is listed, or, for a folder below
+/// `providers` that is not listed, the providers' layer.
 fn layer_of(unit: &str) -> Option<usize> {
-    LAYERS.iter().position(|layer| layer.contains(&unit))
+    let listed = LAYERS.iter().position(|layer| layer.contains(&unit));
+    let provider = || {
+        let folder = unit.strip_prefix("providers::")?;
+        (!folder.contains("::")).then_some(())?;
+        LAYERS
+            .iter()
+            .position(|layer| layer.contains(&"providers::*"))
+    };
+    listed.or_else(provider)
 }
 
-/// The unit a module path belongs to: the longest prefix that is listed.
+/// The unit a module belongs to: its longest listed prefix, or its
+/// provider folder (`providers::<folder>`).
 fn unit_of(module: &[String]) -> Option<String> {
-    (1..=module.len())
+    let listed = (1..=module.len())
         .rev()
         .map(|n| module[..n].join("::"))
-        .find(|prefix| layer_of(prefix).is_some())
+        .find(|prefix| LAYERS.iter().any(|layer| layer.contains(&prefix.as_str())));
+    let provider = || match module {
+        [providers, folder, ..] if providers == "providers" => Some(format!("providers::{folder}")),
+        _ => None,
+    };
+    match listed {
+        Some(unit) if unit != "providers" || module.len() == 1 => Some(unit),
+        listed => provider().or(listed),
+    }
+}
+
+/// The module a path names: its longest prefix that is a module (an item
+/// such as `crate::providers::ProviderError` names its module).
+fn module_named<'a>(path: &'a [String], modules: &BTreeSet<Vec<String>>) -> &'a [String] {
+    (1..=path.len())
+        .rev()
+        .map(|n| &path[..n])
+        .find(|prefix| modules.contains(*prefix))
+        .unwrap_or(path)
 }
 
 /// `src/a/b/mod.rs` -> `[a, b]`; `src/a/c.rs` -> `[a, c]`.
@@ -280,6 +311,17 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// Every import that breaks the layering in `files` (module path, text),
 /// as messages.
 fn violations(files: &[(Vec<String>, String)]) -> Vec<String> {
+    let mut modules: BTreeSet<Vec<String>> = files.iter().map(|(m, _)| m.clone()).collect();
+    // Every listed unit is a module, and so are the modules above a file.
+    modules.extend(
+        LAYERS
+            .iter()
+            .flat_map(|l| l.iter())
+            .map(|u| u.split("::").map(String::from).collect::<Vec<_>>()),
+    );
+    for (module, _) in files {
+        modules.extend((1..module.len()).map(|n| module[..n].to_vec()));
+    }
     let mut problems = Vec::new();
     for (module, text) in files {
         let Some(unit) = unit_of(module) else {
@@ -292,7 +334,7 @@ fn violations(files: &[(Vec<String>, String)]) -> Vec<String> {
         let layer = layer_of(&unit).expect("listed");
         let mut seen = BTreeSet::new();
         for (line, path) in references(module, &without_tests(&code_only(text))) {
-            let Some(target) = unit_of(&path) else {
+            let Some(target) = unit_of(module_named(&path, &modules)) else {
                 continue;
             };
             if target == unit || !seen.insert((target.clone(), line)) {
@@ -356,6 +398,8 @@ fn upward_and_sideways_imports_are_found() {
         ),
         file("exposition", "fn f() -> crate::billing::Quotas { todo!() }\n"),
         file("refresh", "// crate::server::AppState\nfn f() { let s = \"crate::app\"; let c = '{'; }\n#[cfg(test)]\nmod tests { use crate::simulator::faults; }\n"),
+        file("providers::scaleengine::sign", ""),
+        file("providers::wowza::mod_of_its_own", "use crate::providers::{ProviderError, registered};\n"),
         file("bogus", ""),
     ]);
     let expected = [
