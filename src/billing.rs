@@ -39,7 +39,7 @@ pub struct Billing<'a> {
 }
 
 /// Usage quotas of one account. Each provider accepts the keys that fit
-/// it (see [`Quotas::check`]).
+/// it (see `Quotas::check`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Quotas {

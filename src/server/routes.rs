@@ -35,7 +35,7 @@ pub struct TelemetryPathError {
 
 /// Accepts `/metrics`-like paths: a `/` and then letters, digits and
 /// `-._~/` (nothing the router would read as a pattern), not one of
-/// [`OWN_PATHS`].
+/// `OWN_PATHS`.
 pub fn check_telemetry_path(path: &str) -> Result<(), TelemetryPathError> {
     let reason = if !path.starts_with('/') {
         Some("must start with /")
