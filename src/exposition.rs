@@ -106,7 +106,7 @@ fn add_values(sum: &mut Values, add: &Values) {
 /// Rows of one group of a [`Table`], keyed by their id label values and
 /// stored compactly: every id's escaped text in one buffer, its values
 /// beside it. Duplicate ids are summed when the table is finished.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Rows {
     id_labels: &'static [&'static str],
     /// The id label values of every row, escaped, each value joined to the
@@ -156,6 +156,13 @@ impl Rows {
             end: self.ids.len(),
             values,
         });
+    }
+
+    /// Adds `other`'s rows, summing those of an id already here (a day's
+    /// rows into the month so far).
+    pub fn merge(&mut self, other: Rows) {
+        self.append(other);
+        self.seal();
     }
 
     fn append(&mut self, mut other: Rows) {
@@ -248,7 +255,7 @@ impl Rows {
 /// The distinct ids of rows a filter excluded while the response was
 /// parsed, each kept as a 64-bit hash: the ids themselves are never stored,
 /// yet an id in several rows is one dropped series, as a capped row is.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ExcludedIds(HashSet<u64>);
 
 impl ExcludedIds {
@@ -267,6 +274,11 @@ impl ExcludedIds {
             value.as_ref().hash(&mut hasher);
         }
         self.0.insert(hasher.finish());
+    }
+
+    /// Adds every id of `other`.
+    pub fn merge(&mut self, other: ExcludedIds) {
+        self.0.extend(other.0);
     }
 }
 

@@ -11,6 +11,7 @@
 //! providers, `config`, `refresh`, `metrics`, `app`, and `server` on top.
 
 pub mod app;
+pub mod backfill;
 pub mod billing;
 pub mod cardinality;
 pub mod clock;

@@ -14,7 +14,8 @@ use tracing_subscriber::{EnvFilter, Layer as _};
 
 use std::sync::Arc;
 
-use video_usage_exporter::clock::SystemClock;
+use video_usage_exporter::backfill;
+use video_usage_exporter::clock::{Clock as _, SystemClock};
 use video_usage_exporter::config::Config;
 use video_usage_exporter::server::{self, Limits, Options};
 use video_usage_exporter::web::{Web, WebConfig};
@@ -86,6 +87,26 @@ struct Cli {
 enum Command {
     /// Check the configuration file and exit: 0 when it is valid.
     CheckConfig,
+    /// Write past usage as OpenMetrics with timestamps, the series the
+    /// exporter would have exported, for `promtool tsdb
+    /// create-blocks-from openmetrics`. Resumes an interrupted run.
+    Backfill {
+        /// Start of the first step: a date (`2025-12-01`, midnight UTC) or
+        /// an RFC 3339 time at a step boundary.
+        #[arg(long, value_parser = instant)]
+        from: time::OffsetDateTime,
+        /// End of the last step, as `--from`; not in the future.
+        #[arg(long, value_parser = instant)]
+        to: time::OffsetDateTime,
+        /// Step length: samples are written at the last second of each
+        /// step. It divides a day (`1d`, `1h`, `15m`); ScaleEngine has a
+        /// sample a day whatever the step.
+        #[arg(long, default_value = "1d", value_parser = positive_duration)]
+        step: Duration,
+        /// Output file (standard output when omitted: no resume).
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -107,6 +128,9 @@ fn main() -> ExitCode {
     init_logging(cli.log_level, cli.log_format);
     if let Some(Command::CheckConfig) = cli.command {
         return check_config(&cli);
+    }
+    if let Some(Command::Backfill { .. }) = &cli.command {
+        return backfill(&cli);
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -158,6 +182,98 @@ fn check_config(cli: &Cli) -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    }
+}
+
+/// `2025-12-01` (midnight UTC) or an RFC 3339 time.
+fn instant(text: &str) -> Result<time::OffsetDateTime, String> {
+    use time::format_description::well_known::Rfc3339;
+    let day = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(text, &day)
+        .map(|d| d.midnight().assume_utc())
+        .or_else(|_| time::OffsetDateTime::parse(text, &Rfc3339))
+        .map_err(|_| format!("`{text}` is not a date like 2025-12-01 or an RFC 3339 time"))
+}
+
+/// `backfill`: the range's steps to a file or standard output, with a
+/// progress bar and a summary on standard error.
+fn backfill(cli: &Cli) -> ExitCode {
+    let Some(Command::Backfill {
+        from,
+        to,
+        step,
+        output,
+    }) = &cli.command
+    else {
+        unreachable!("called for the backfill command")
+    };
+    let result = (|| -> anyhow::Result<backfill::Summary> {
+        let config = Config::load(&cli.config_file)?.shard(cli.shard_count, cli.shard_index);
+        let clock = Arc::new(SystemClock);
+        let range = backfill::Range::new(*from, *to, *step, clock.now())?;
+        let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+        let bar = Bar::new();
+        let started = std::time::Instant::now();
+        let summary = runtime.block_on(backfill::run(
+            &config,
+            range,
+            output.as_deref(),
+            clock,
+            &bar,
+        ))?;
+        bar.0.finish_and_clear();
+        eprintln!(
+            "backfill: {} steps written{}, {} samples, {} upstream calls, {:.1} MiB in all, in {:.1} s",
+            summary.steps,
+            if summary.resumed > 0 {
+                format!(" after {} from an earlier run", summary.resumed)
+            } else {
+                String::new()
+            },
+            summary.samples,
+            summary.calls,
+            summary.bytes as f64 / f64::from(1 << 20),
+            started.elapsed().as_secs_f64()
+        );
+        Ok(summary)
+    })();
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("backfill: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The backfill's progress bar on standard error (hidden when it is not a
+/// terminal): steps, upstream calls, time left.
+struct Bar(indicatif::ProgressBar);
+
+impl Bar {
+    fn new() -> Bar {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{elapsed_precise} [{wide_bar}] {pos}/{len} steps, {msg} upstream calls, ETA {eta}",
+            )
+            .expect("a valid template"),
+        );
+        Bar(bar)
+    }
+}
+
+impl backfill::Progress for Bar {
+    fn start(&self, steps: u64, done: u64) {
+        self.0.set_length(steps);
+        self.0.set_position(done);
+        self.0.reset_eta();
+    }
+
+    fn step(&self, calls: u64) {
+        self.0.set_message(calls.to_string());
+        self.0.inc(1);
     }
 }
 

@@ -29,7 +29,8 @@ use prometheus_client::registry::Registry;
 use crate::exposition::Snapshot;
 use crate::exposition::{GaugeFamily, Samples};
 use crate::providers::http::{CallLabels, Observer};
-use crate::refresh::{CacheObserver, Refresher, Served};
+use crate::providers::Endpoint;
+use crate::refresh::{self, CacheObserver, Refresher, Served};
 
 /// The exposition format a scraper negotiated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,14 +176,37 @@ struct PeriodLabels {
     period: String,
 }
 
+/// What the status gauges say of one endpoint: its last outcome and the
+/// data it serves.
+pub struct EndpointState {
+    pub endpoint: Arc<dyn Endpoint>,
+    pub status: refresh::Status,
+    pub served: Option<Arc<Served>>,
+}
+
 /// Per endpoint `up`, last success and cadence, and per provider, account
-/// and period the bounds of the served data; read at scrape time.
-struct StatusCollector(Arc<Refresher>);
+/// and period the bounds of the served data: of the refresher's targets,
+/// read at scrape time, or of given states (`backfill`).
+enum StatusCollector {
+    Live(Arc<Refresher>),
+    Given(Vec<EndpointState>),
+}
 
 impl std::fmt::Debug for StatusCollector {
     fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("StatusCollector")
     }
+}
+
+/// The status gauges of `states` in OpenMetrics text, without `# EOF`:
+/// what `/metrics` would say of endpoints in these states.
+pub fn status_text(states: Vec<EndpointState>) -> String {
+    let mut registry = Registry::default();
+    registry.register_collector(Box::new(StatusCollector::Given(states)));
+    let mut text = String::new();
+    prometheus_client::encoding::text::encode_registry(&mut text, &registry)
+        .expect("writing to a String cannot fail");
+    text
 }
 
 fn unix_seconds(at: SystemTime) -> f64 {
@@ -211,12 +235,26 @@ where
 
 impl Collector for StatusCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        let targets: Vec<_> = self
-            .0
-            .targets()
+        let live;
+        let states = match self {
+            StatusCollector::Live(refresher) => {
+                live = refresher
+                    .targets()
+                    .iter()
+                    .map(|t| EndpointState {
+                        endpoint: t.endpoint.clone(),
+                        status: t.status(),
+                        served: t.served(),
+                    })
+                    .collect::<Vec<_>>();
+                &live
+            }
+            StatusCollector::Given(states) => states,
+        };
+        let targets: Vec<_> = states
             .iter()
-            .map(|t| {
-                let e = &t.endpoint;
+            .map(|state| {
+                let e = &state.endpoint;
                 let schedule = e.schedule();
                 let labels = TargetLabels {
                     provider: e.provider().to_string(),
@@ -224,7 +262,7 @@ impl Collector for StatusCollector {
                     endpoint: e.name().to_string(),
                     period: schedule.period.label(),
                 };
-                (labels, schedule, t.status(), t.served())
+                (labels, schedule, &state.status, state.served.clone())
             })
             .collect();
         gauges(
@@ -400,7 +438,7 @@ impl Exposition {
             reload.last_success.clone(),
         );
         reload.succeeded(refresher.clock().now());
-        registry.register_collector(Box::new(StatusCollector(refresher.clone())));
+        registry.register_collector(Box::new(StatusCollector::Live(refresher.clone())));
         registry.register_collector(Box::new(crate::process::ProcessCollector));
         Exposition {
             registry,
@@ -565,7 +603,7 @@ fn gzip_body(providers: &Deflated, own: &[u8]) -> Vec<Bytes> {
 }
 
 /// Each family once: its header, then the samples of every snapshot.
-fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Samples> {
+pub(crate) fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Samples> {
     let mut order: Vec<&'static GaugeFamily> = Vec::new();
     for s in snapshots {
         for f in s.families() {

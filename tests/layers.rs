@@ -34,7 +34,7 @@ const LAYERS: &[&[&str]] = &[
     &["refresh"],
     &["metrics"],
     &["simulator"],
-    &["app", "web"],
+    &["app", "web", "backfill"],
     &["server"],
 ];
 

@@ -61,6 +61,17 @@ pub trait Endpoint: Send + Sync {
     /// Fetches everything for `bounds` (all pages) and renders it, every
     /// usage series labelled with the period; never half a result.
     fn fetch(&self, bounds: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>>;
+    /// What it would have served when `bounds` were current, read from
+    /// the provider's history (`backfill`), asked for in time order. By
+    /// default a fetch of `bounds`: right for an API that takes any window.
+    fn fetch_history(&self, bounds: Bounds) -> BoxFuture<'_, Result<Snapshot, ProviderError>> {
+        self.fetch(bounds)
+    }
+    /// Whether its history is known at `at` (the last second of a step): an
+    /// API that knows whole days only has history at the end of a day.
+    fn has_history_at(&self, _at: time::OffsetDateTime) -> bool {
+        true
+    }
 }
 
 /// When an endpoint is fetched.

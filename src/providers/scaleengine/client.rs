@@ -387,7 +387,7 @@ impl Client {
 }
 
 /// One app's usage in one period.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct AppUsage {
     /// The kept rows by video URL (bytes, requests); duplicate URLs are
     /// summed when the table is finished.
@@ -407,6 +407,16 @@ impl AppUsage {
             excluded: Usage::default(),
             excluded_ids: ExcludedIds::default(),
         }
+    }
+
+    /// Adds another period's usage of the app (a day to the month so far).
+    pub fn merge(&mut self, other: AppUsage) -> Result<(), ProviderError> {
+        self.rows.merge(other.rows);
+        self.total.add(other.total.bytes, other.total.requests)?;
+        self.excluded
+            .add(other.excluded.bytes, other.excluded.requests)?;
+        self.excluded_ids.merge(other.excluded_ids);
+        Ok(())
     }
 }
 
