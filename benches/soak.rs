@@ -13,7 +13,7 @@ use video_usage_exporter::clock::SystemClock;
 use video_usage_exporter::config::Config;
 use video_usage_exporter::metrics::Format;
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
-use video_usage_exporter::simulator::{wowza, Simulator};
+use video_usage_exporter::simulator::{wowza, Accrual, Simulator};
 
 const URLS: u64 = 2_000;
 const STRIDE: u64 = 50;
@@ -47,7 +47,7 @@ async fn main() {
             month,
             day: Vec::new(),
         }],
-        accrual: false,
+        accrual: Accrual::Off,
         sliding: Some(STRIDE),
     };
     let sim = Simulator::start(account, wowza::demo_account())

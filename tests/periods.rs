@@ -13,7 +13,7 @@ use time::macros::datetime;
 use time::OffsetDateTime;
 use video_usage_exporter::clock::ManualClock;
 use video_usage_exporter::simulator::scaleengine::Row;
-use video_usage_exporter::simulator::{wowza, Simulator};
+use video_usage_exporter::simulator::{wowza, Accrual, Simulator};
 
 const ALL_PERIODS: &str = "[month, day, previous_month, previous_day]";
 
@@ -27,7 +27,7 @@ fn accruing_account() -> video_usage_exporter::simulator::scaleengine::Account {
         .map(|i| Row::new(format!("vod/{i}.mp4"), 10_000_000 + i, 10 + i))
         .collect();
     let mut account = account(vec![app(1, "vod", month, day)]);
-    account.accrual = true;
+    account.accrual = Accrual::Steady;
     account
 }
 
@@ -44,7 +44,7 @@ struct Setup {
 async fn setup(at: OffsetDateTime, se_periods: &str, wowza_periods: &str) -> Setup {
     let clock = Arc::new(ManualClock::new(at.into()));
     let mut wsc = wowza::demo_account();
-    wsc.accrual = true;
+    wsc.accrual = Accrual::Steady;
     let sim = Simulator::start_with_clock(accruing_account(), wsc.clone(), clock.clone())
         .await
         .unwrap();

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use common::*;
 use video_usage_exporter::clock::ManualClock;
 use video_usage_exporter::simulator::wowza::Account;
-use video_usage_exporter::simulator::Simulator;
+use video_usage_exporter::simulator::{Accrual, Simulator};
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
@@ -66,7 +66,7 @@ fn test_account() -> Account {
         ]
         .into_iter()
         .collect(),
-        accrual: false,
+        accrual: Accrual::Off,
     }
 }
 

@@ -3,6 +3,11 @@
 //! The fakes follow the providers' documents, not our client: they verify
 //! signatures, paginate and format numbers the way the real APIs are
 //! documented to, so a client bug shows up as a failure here too.
+//!
+//! Both fakes can also serve a believable history ([`Accrual::Daily`]):
+//! every UTC day has its own [`weight`], so a past day, a past month and a
+//! month to date each have exact answers of their own, and a backfill that
+//! reads the wrong day gets numbers that differ from the right one's.
 
 pub mod faults;
 pub mod scaleengine;
@@ -12,12 +17,45 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use time::macros::date;
+use time::Date;
 use tokio::net::TcpListener;
 
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use scaleengine::ScaleEngineSim;
 use wowza::WowzaSim;
+
+/// How a fake's numbers grow with time (each fake says over what).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Accrual {
+    /// The numbers as given, whatever the period asked for.
+    Off,
+    /// At a steady rate: the numbers scaled by how much of the period
+    /// asked for has passed by the simulator's clock.
+    Steady,
+    /// A history: usage accrues day by day, each UTC day at its own
+    /// [`weight`], so that every past day and month has its own exact
+    /// answer.
+    Daily,
+}
+
+/// Days after which the weights repeat: 35 is neither a week nor any
+/// month's or year's length, so a backfill off by a day, a week, a month
+/// or a year reads different numbers.
+const WEIGHT_CYCLE_DAYS: i64 = 35;
+
+/// The weight of `date` in a [`Accrual::Daily`] history:
+/// 1 + (days since 1970-01-01 mod 35), from 1 to 35. Neighbouring days
+/// differ, and a leap day has a weight of its own.
+pub fn weight(date: Date) -> u64 {
+    weight_of_day((date - date!(1970 - 01 - 01)).whole_days())
+}
+
+/// The [`weight`] of the day `days` after 1970-01-01.
+pub(crate) fn weight_of_day(days: i64) -> u64 {
+    1 + days.rem_euclid(WEIGHT_CYCLE_DAYS).unsigned_abs()
+}
 
 /// A share of usage that has accrued, as an exact fraction: values above
 /// 2^53 pass through unchanged (no `f64` on the way).
@@ -33,12 +71,17 @@ impl Share {
         length: 1,
     };
 
+    /// `passed` out of `length` (at least 1), in any one unit.
+    pub(crate) fn new(passed: u128, length: u128) -> Share {
+        Share {
+            passed,
+            length: length.max(1),
+        }
+    }
+
     /// `passed` out of `length` (more than whole when `passed` is longer).
     pub(crate) fn of(passed: std::time::Duration, length: std::time::Duration) -> Share {
-        Share {
-            passed: passed.as_millis(),
-            length: length.as_millis().max(1),
-        }
+        Share::new(passed.as_millis(), length.as_millis())
     }
 
     pub(crate) fn at_most_whole(self) -> Share {
@@ -46,6 +89,14 @@ impl Share {
             Share::WHOLE
         } else {
             self
+        }
+    }
+
+    /// This share `times` over.
+    pub(crate) fn times(self, times: u64) -> Share {
+        Share {
+            passed: self.passed * u128::from(times),
+            ..self
         }
     }
 
@@ -157,4 +208,31 @@ pub async fn demo() -> std::io::Result<(Simulator, Config)> {
     let config =
         Config::parse(&yaml(&sim), "<demo>").map_err(|e| std::io::Error::other(e.to_string()))?;
     Ok((sim, config))
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    #[test]
+    fn weights_cycle_over_35_days_from_1970() {
+        assert_eq!(weight(date!(1970 - 01 - 01)), 1);
+        assert_eq!(weight(date!(1970 - 02 - 04)), 35);
+        assert_eq!(weight(date!(1970 - 02 - 05)), 1);
+        assert_eq!(weight(date!(1969 - 12 - 31)), 35);
+        // 2024-02-29 is day 19,782 = 565 × 35 + 7.
+        assert_eq!(weight(date!(2024 - 02 - 29)), 8);
+    }
+
+    #[test]
+    fn neighbouring_days_weigh_differently() {
+        let mut day = date!(2023 - 12 - 01);
+        while day < date!(2025 - 01 - 01) {
+            let next = day.next_day().unwrap();
+            assert_ne!(weight(day), weight(next), "{day}");
+            day = next;
+        }
+    }
 }

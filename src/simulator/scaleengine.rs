@@ -8,6 +8,20 @@
 //! given, duplicates included. Values grow with time when asked, so demo
 //! graphs move. For the tests it can also leave out `count`, answer chosen
 //! pages slowly, and record how many pages a client must have held at once.
+//!
+//! With [`Accrual::Daily`] it serves a history, which backfill is checked
+//! against ([`daily_usage`] computes any answer without HTTP). The app's
+//! `day` rows are a weight-1 day; its `month` rows are not used:
+//!
+//! - day D, per row: `value × w(D)` for a past D, `⌊value × w(D) × ms
+//!   passed of D / 86,400,000⌋` for today, 0 for a future D, where
+//!   `w` is [`weight`];
+//! - a month, per row: the sum of its days' answers, each floored as above
+//!   (so month to date for the current month, 0 for a future one).
+//!
+//! The newcomer's trap: a real API's month is the sum of its days, so in
+//! this mode it is here too, exactly; the other modes serve `month` rows
+//! that have nothing to do with the `day` rows.
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
@@ -22,8 +36,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Json, Router};
 use serde_json::{json, Map, Value};
+use time::Date;
 
-use super::Share;
+use super::{weight, Accrual, Share};
 use crate::clock::Clock;
 use crate::providers::scaleengine::sign;
 
@@ -31,6 +46,7 @@ use crate::providers::scaleengine::sign;
 pub const MAX_LIMIT: u64 = 1000;
 /// How far a request's timestamp may be from the fake's clock.
 const TIMESTAMP_WINDOW_SECS: u64 = 300;
+const DAY: Duration = Duration::from_secs(86_400);
 
 /// One usage row as the API returns it.
 #[derive(Debug, Clone)]
@@ -54,9 +70,11 @@ impl Row {
 pub struct App {
     pub id: u64,
     pub name: String,
-    /// Rows for a whole-month query, in the order served.
+    /// Rows for a whole-month query, in the order served (unused with
+    /// [`Accrual::Daily`]).
     pub month: Vec<Row>,
-    /// Rows for a query with `day`.
+    /// Rows for a query with `day` (and, with [`Accrual::Daily`], a
+    /// weight-1 day of every query).
     pub day: Vec<Row>,
 }
 
@@ -67,11 +85,12 @@ pub struct Account {
     pub api_secret: String,
     pub cdn_id: u64,
     pub apps: Vec<App>,
-    /// Whether values accrue over the period asked for: a month or day in
-    /// progress returns the rows scaled by the share of it that has passed
-    /// by the simulator's clock, a closed one the rows as given, a future
-    /// one zeros. Off: the rows as given for any period.
-    pub accrual: bool,
+    /// How values accrue over the period asked for. `Steady`: a month or
+    /// day in progress returns the rows scaled by the share of it that has
+    /// passed by the simulator's clock, a closed one the rows as given, a
+    /// future one zeros. `Daily`: a history, as the module doc says. `Off`:
+    /// the rows as given for any period.
+    pub accrual: Accrual,
     /// A churning library: each new query (a page at offset 0) moves a
     /// window over an endless list of URLs `slide/<n>` by this many, so
     /// that many URLs vanish and as many appear; the rows give the values.
@@ -312,33 +331,27 @@ impl ScaleEngineSim {
         *self.failure.lock().expect("failure lock") = message.map(str::to_string);
     }
 
-    /// The share of the period (`year`, `month`, optional `day`) that has
-    /// passed, for accrual.
-    fn factor(&self, year: u64, month: u64, day: Option<u64>) -> Share {
-        if !self.account.accrual {
-            return Share::WHOLE;
+    /// The shares of a row's value that a query for (`year`, `month`,
+    /// optional `day`) answers with, each floored, summed.
+    fn shares(&self, year: u64, month: u64, day: Option<u64>) -> Vec<Share> {
+        match self.account.accrual {
+            Accrual::Off => vec![Share::WHOLE],
+            Accrual::Steady => vec![self.steady_share(year, month, day)],
+            Accrual::Daily => daily_shares(year, month, day, self.clock.now()),
         }
-        let date = |y: u64, m: u64, d: u64| {
-            let month = u8::try_from(m)
-                .ok()
-                .and_then(|m| time::Month::try_from(m).ok())?;
-            let date = time::Date::from_calendar_date(
-                i32::try_from(y).ok()?,
-                month,
-                u8::try_from(d).ok()?,
-            )
-            .ok()?;
-            Some(SystemTime::from(date.midnight().assume_utc()))
-        };
+    }
+
+    /// The share of the period that has passed, for steady accrual.
+    fn steady_share(&self, year: u64, month: u64, day: Option<u64>) -> Share {
         let bounds = match day {
-            Some(d) => date(year, month, d).map(|s| (s, s + Duration::from_secs(86_400))),
-            None => date(year, month, 1).and_then(|s| {
+            Some(d) => calendar_date(year, month, d).map(|s| (midnight(s), midnight(s) + DAY)),
+            None => calendar_date(year, month, 1).and_then(|s| {
                 let next = if month == 12 {
-                    date(year + 1, 1, 1)
+                    calendar_date(year + 1, 1, 1)
                 } else {
-                    date(year, month + 1, 1)
+                    calendar_date(year, month + 1, 1)
                 };
-                Some((s, next?))
+                Some((midnight(s), midnight(next?)))
             }),
         };
         let Some((start, end)) = bounds else {
@@ -413,8 +426,8 @@ impl ScaleEngineSim {
             return Err("Missing year or month".into());
         };
         let day = request.get("day").and_then(Value::as_u64);
-        let factor = self.factor(year, month, day);
-        let scale = |value: u64| factor.apply(value);
+        let shares = self.shares(year, month, day);
+        let scale = |value: u64| total(&shares, value);
         let offset = request.get("offset").and_then(Value::as_u64).unwrap_or(0);
         let limit = request
             .get("limit")
@@ -428,7 +441,11 @@ impl ScaleEngineSim {
             Some(_) => return Err("Invalid url".into()),
         };
         self.record("video.usage", &app.name, (year, month, day), offset);
-        let source = if day.is_some() { &app.day } else { &app.month };
+        let source = if day.is_some() || self.account.accrual == Accrual::Daily {
+            &app.day
+        } else {
+            &app.month
+        };
         // Unfiltered pages are slices: a million rows are not walked per page.
         let rows: Cow<[Row]> = match &urls {
             None => Cow::Borrowed(source),
@@ -504,6 +521,54 @@ impl ScaleEngineSim {
             offset,
         });
     }
+}
+
+/// The date `year`-`month`-`day`, if there is one.
+fn calendar_date(year: u64, month: u64, day: u64) -> Option<Date> {
+    let month = u8::try_from(month)
+        .ok()
+        .and_then(|m| time::Month::try_from(m).ok())?;
+    Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()
+}
+
+fn midnight(date: Date) -> SystemTime {
+    SystemTime::from(date.midnight().assume_utc())
+}
+
+/// What a [`Accrual::Daily`] account answers at `now`, for a row of
+/// `value`, to a query for (`year`, `month`, optional `day`): see the
+/// module doc.
+pub fn daily_usage(value: u64, year: u64, month: u64, day: Option<u64>, now: SystemTime) -> u64 {
+    total(&daily_shares(year, month, day, now), value)
+}
+
+/// One share per day asked for (none for a date that does not exist):
+/// its weight times the part of it that has passed by `now`.
+fn daily_shares(year: u64, month: u64, day: Option<u64>, now: SystemTime) -> Vec<Share> {
+    let days: Vec<Date> = match day {
+        Some(d) => calendar_date(year, month, d).into_iter().collect(),
+        None => calendar_date(year, month, 1)
+            .map(|first| {
+                std::iter::successors(Some(first), |d| {
+                    d.next_day().filter(|next| next.month() == first.month())
+                })
+                .collect()
+            })
+            .unwrap_or_default(),
+    };
+    days.into_iter()
+        .map(|date| {
+            let passed = now.duration_since(midnight(date)).unwrap_or_default();
+            Share::of(passed, DAY).at_most_whole().times(weight(date))
+        })
+        .collect()
+}
+
+/// `value` times each of `shares`, each floored, summed.
+fn total(shares: &[Share], value: u64) -> u64 {
+    shares
+        .iter()
+        .fold(0, |sum: u64, share| sum.saturating_add(share.apply(value)))
 }
 
 async fn handle(
@@ -586,7 +651,7 @@ pub fn huge_account(urls: u64, api_key: &str, api_secret: &str) -> Account {
             month,
             day: Vec::new(),
         }],
-        accrual: false,
+        accrual: Accrual::Off,
         sliding: None,
     }
 }
@@ -630,7 +695,233 @@ pub fn demo_account() -> Account {
         api_secret: "demo-secret-not-a-real-one".into(),
         cdn_id: 158,
         apps,
-        accrual: true,
+        accrual: Accrual::Steady,
         sliding: None,
+    }
+}
+
+/// A history account, for backfill's tests and benchmarks: `urls` VOD
+/// files spread over three apps `history-1` .. `history-3` (ids 1 to 3,
+/// cdn 1), file i in app i mod 3 + 1 with a weight-1 day of
+/// 1,000,000 + 7·i bytes and 1 + i mod 13 requests, with
+/// [`Accrual::Daily`].
+pub fn history_account(urls: u64) -> Account {
+    let apps = (1..=3)
+        .map(|id| App {
+            id,
+            name: format!("history-{id}"),
+            month: Vec::new(),
+            day: (id - 1..urls)
+                .step_by(3)
+                .map(|i| {
+                    Row::new(
+                        format!("vod/file-{i:06}.mp4"),
+                        1_000_000 + 7 * i,
+                        1 + i % 13,
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    Account {
+        api_key: "HISTORYKEY0000000000000000000000".into(),
+        api_secret: "history-secret".into(),
+        cdn_id: 1,
+        apps,
+        accrual: Accrual::Daily,
+        sliding: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use time::macros::{date, datetime};
+    use time::OffsetDateTime;
+
+    use super::*;
+    use crate::clock::ManualClock;
+
+    type PerUrl = BTreeMap<String, (u64, u64)>;
+
+    /// A history account with one URL served twice in `history-1`.
+    fn sim_at(at: OffsetDateTime) -> (Arc<ScaleEngineSim>, Arc<ManualClock>) {
+        let mut account = history_account(7);
+        let duplicate = account.apps[0].day[0].clone();
+        account.apps[0].day.push(duplicate);
+        let clock = Arc::new(ManualClock::new(at.into()));
+        (ScaleEngineSim::new(account, clock.clone()), clock)
+    }
+
+    /// Bytes and requests per URL of `app`'s answer, duplicates summed.
+    fn usage(
+        sim: &ScaleEngineSim,
+        app: &str,
+        (year, month): (u64, u64),
+        day: Option<u64>,
+    ) -> PerUrl {
+        let mut request = json!({"app": app, "year": year, "month": month});
+        if let Some(day) = day {
+            request["day"] = json!(day);
+        }
+        let answer = sim.usage(request.as_object().unwrap()).unwrap();
+        let mut per_url = PerUrl::new();
+        for row in answer["usage"].as_array().unwrap() {
+            let number = |key: &str| row[key].as_str().unwrap().parse::<u64>().unwrap();
+            let url = row["video_url"].as_str().unwrap().to_string();
+            let entry = per_url.entry(url).or_default();
+            entry.0 += number("bytes_total");
+            entry.1 += number("requests_total");
+        }
+        per_url
+    }
+
+    /// Every app's month answer, and the sum of its days' answers.
+    fn month_and_its_days(
+        sim: &ScaleEngineSim,
+        month: (u64, u64),
+        days: u64,
+    ) -> Vec<(PerUrl, PerUrl)> {
+        sim.account
+            .apps
+            .iter()
+            .map(|app| {
+                let mut sum = PerUrl::new();
+                for day in 1..=days {
+                    for (url, (bytes, requests)) in usage(sim, &app.name, month, Some(day)) {
+                        let entry = sum.entry(url).or_default();
+                        entry.0 += bytes;
+                        entry.1 += requests;
+                    }
+                }
+                (usage(sim, &app.name, month, None), sum)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_past_month_is_the_sum_of_its_days_for_every_url() {
+        let (sim, _) = sim_at(datetime!(2024-05-10 12:00 UTC));
+        for (month, days) in [
+            ((2023, 2), 28),
+            ((2024, 1), 31),
+            ((2024, 2), 29),
+            ((2024, 3), 31),
+            ((2024, 4), 30),
+        ] {
+            for (answer, sum) in month_and_its_days(&sim, month, days) {
+                assert!(!answer.is_empty(), "{month:?}");
+                assert_eq!(answer, sum, "{month:?}");
+                assert!(answer
+                    .values()
+                    .all(|&(bytes, requests)| bytes > 0 && requests > 0));
+            }
+        }
+    }
+
+    #[test]
+    fn a_past_day_is_its_weight_times_the_rows() {
+        let (sim, _) = sim_at(datetime!(2024-05-10 12:00 UTC));
+        let leap_day = usage(&sim, "history-2", (2024, 2), Some(29));
+        let w = weight(date!(2024 - 02 - 29));
+        assert_eq!(leap_day["vod/file-000001.mp4"], (1_000_007 * w, 2 * w));
+        // The duplicated row counts twice.
+        let leap_day = usage(&sim, "history-1", (2024, 2), Some(29));
+        assert_eq!(leap_day["vod/file-000000.mp4"], (2 * 1_000_000 * w, 2 * w));
+    }
+
+    #[test]
+    fn neighbouring_days_differ_across_the_leap_day_and_month_end() {
+        let (sim, _) = sim_at(datetime!(2024-05-10 12:00 UTC));
+        let days = [
+            (2024, 2, 27),
+            (2024, 2, 28),
+            (2024, 2, 29),
+            (2024, 3, 1),
+            (2024, 3, 2),
+        ];
+        let answers: Vec<PerUrl> = days
+            .iter()
+            .map(|&(y, m, d)| usage(&sim, "history-3", (y, m), Some(d)))
+            .collect();
+        for pair in answers.windows(2) {
+            for (url, values) in &pair[0] {
+                assert_ne!(pair[1][url], *values, "{url}");
+            }
+        }
+    }
+
+    #[test]
+    fn month_to_date_is_the_sum_of_the_days_so_far() {
+        let (sim, clock) = sim_at(datetime!(2024-02-29 18:00 UTC));
+        for (answer, sum) in month_and_its_days(&sim, (2024, 2), 29) {
+            assert_eq!(answer, sum);
+        }
+        // Three quarters of the leap day, none of the days after it.
+        let today = usage(&sim, "history-2", (2024, 2), Some(29));
+        let w = weight(date!(2024 - 02 - 29));
+        assert_eq!(
+            today["vod/file-000001.mp4"],
+            (1_000_007 * w * 3 / 4, 2 * w * 3 / 4)
+        );
+        for zero in [
+            usage(&sim, "history-2", (2024, 3), None),
+            usage(&sim, "history-2", (2024, 3), Some(1)),
+        ] {
+            assert!(zero.values().all(|&values| values == (0, 0)), "{zero:?}");
+        }
+        clock.set(datetime!(2024-03-01 06:00 UTC).into());
+        for (answer, sum) in month_and_its_days(&sim, (2024, 3), 31) {
+            assert_eq!(answer, sum);
+            assert_ne!(answer.values().next(), Some(&(0, 0)));
+        }
+        for (answer, sum) in month_and_its_days(&sim, (2024, 2), 29) {
+            assert_eq!(answer, sum);
+        }
+    }
+
+    #[test]
+    fn today_accrues_with_the_clock_and_then_stays() {
+        let (sim, clock) = sim_at(datetime!(2024-02-29 00:00 UTC));
+        let leap_day = |sim: &ScaleEngineSim| {
+            usage(sim, "history-2", (2024, 2), Some(29))["vod/file-000001.mp4"]
+        };
+        let w = weight(date!(2024 - 02 - 29));
+        assert_eq!(leap_day(&sim), (0, 0));
+        clock.advance(Duration::from_secs(6 * 3600));
+        assert_eq!(leap_day(&sim), (1_000_007 * w / 4, 2 * w / 4));
+        clock.advance(Duration::from_secs(18 * 3600 - 1));
+        let now = clock.now();
+        let expected = (
+            daily_usage(1_000_007, 2024, 2, Some(29), now),
+            daily_usage(2, 2024, 2, Some(29), now),
+        );
+        assert_eq!(leap_day(&sim), expected);
+        assert!(expected.0 < 1_000_007 * w);
+        for _ in 0..2 {
+            clock.advance(Duration::from_secs(1));
+            assert_eq!(leap_day(&sim), (1_000_007 * w, 2 * w));
+            clock.advance(Duration::from_secs(86_400));
+        }
+    }
+
+    #[test]
+    fn daily_usage_is_what_the_simulator_answers() {
+        let (sim, _) = sim_at(datetime!(2024-03-10 08:30 UTC));
+        let now = sim.clock.now();
+        for (month, day) in [
+            ((2024, 3), None),
+            ((2024, 3), Some(10)),
+            ((2024, 2), None),
+            ((2024, 2), Some(29)),
+        ] {
+            let answer = usage(&sim, "history-3", month, day);
+            let expected = (
+                daily_usage(1_000_014, month.0, month.1, day, now),
+                daily_usage(3, month.0, month.1, day, now),
+            );
+            assert_eq!(answer["vod/file-000002.mp4"], expected, "{month:?} {day:?}");
+        }
     }
 }

@@ -10,6 +10,23 @@
 //! much of `from`..`to` has passed by the simulator's clock. For the
 //! tests, viewer data can be answered slowly, and the most viewer-data
 //! calls in flight at once is recorded.
+//!
+//! With [`Accrual::Daily`] it serves a history instead, which backfill is
+//! checked against ([`daily_usage`] computes any answer without HTTP):
+//! each usage number `value` of the examples, for a window `from`..`to`,
+//! becomes
+//!
+//! ```text
+//! ⌊ value × Σ_D w(D) × s(D) / (30 × 86,400 × 18) ⌋
+//! ```
+//!
+//! over the UTC days D, where `w` is [`weight`](super::weight) (1 to 35,
+//! mean 18, so a 30-day month of average days accrues the example numbers
+//! once) and s(D) the seconds of D from `from` up to min(`to` + 1 s, now),
+//! now in whole seconds. The trap: `to` is inclusive (a closed day is `00:00:00` to
+//! `23:59:59`, as the exporter asks), so that a month's whole days add up
+//! to the month: the weighted seconds of any windows that tile a longer
+//! one sum to exactly the longer one's, and only the one floor differs.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,9 +40,9 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
 use time::macros::format_description;
-use time::PrimitiveDateTime;
+use time::{OffsetDateTime, PrimitiveDateTime};
 
-use super::Share;
+use super::{weight_of_day, Accrual, Share};
 use crate::clock::Clock;
 
 /// Where the fake serves the API; `api_url` is this below the simulator.
@@ -46,9 +63,10 @@ pub struct Account {
     pub peak_recording: Value,
     /// `/usage/viewer_data/stream_targets/{id}` by id; other ids get 404.
     pub viewer_data: BTreeMap<String, Value>,
-    /// Whether numbers accrue over the queried window (else they are
-    /// served as given, whatever the window).
-    pub accrual: bool,
+    /// How numbers accrue over the queried window: `Off`, served as
+    /// given whatever the window; `Steady` and `Daily` as the module doc
+    /// says.
+    pub accrual: Accrual,
 }
 
 /// One request the fake received.
@@ -241,25 +259,32 @@ impl WowzaSim {
         }
     }
 
-    /// The share of a 30-day month's usage that `from`..`to` has accrued
-    /// by now (1 when accrual is off).
+    /// The share of the example numbers that `from`..`to` has accrued by
+    /// now (1 when accrual is off or the window is not given).
     fn factor(&self, query: &HashMap<String, String>) -> Share {
-        if !self.account.accrual {
-            return Share::WHOLE;
-        }
         let parse = |name: &str| {
             let format = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
             query
                 .get(name)
                 .and_then(|v| PrimitiveDateTime::parse(v, format).ok())
-                .map(|t| SystemTime::from(t.assume_utc()))
+                .map(PrimitiveDateTime::assume_utc)
         };
-        let now = self.clock.now();
         let (Some(from), Some(to)) = (parse("from"), parse("to")) else {
             return Share::WHOLE;
         };
-        let span = to.min(now).duration_since(from).unwrap_or_default();
-        Share::of(span, Duration::from_secs(30 * 86_400))
+        let now = self.clock.now();
+        match self.account.accrual {
+            Accrual::Off => Share::WHOLE,
+            // A 30-day month's usage, at a steady rate.
+            Accrual::Steady => {
+                let span = SystemTime::from(to)
+                    .min(now)
+                    .duration_since(from.into())
+                    .unwrap_or_default();
+                Share::of(span, Duration::from_secs(30 * 86_400))
+            }
+            Accrual::Daily => daily_share(from, to, now),
+        }
     }
 
     /// Rows of the transcoder queries matching `billing_mode` and
@@ -278,6 +303,38 @@ impl WowzaSim {
             .collect();
         json!({ "transcoders": rows })
     }
+}
+
+/// The mean [`weight`](super::weight) over its cycle of 1 to 35.
+const MEAN_WEIGHT: u128 = 18;
+const DAY_SECS: i64 = 86_400;
+
+/// What a [`Accrual::Daily`] account answers at `now` for a usage number
+/// `value` and the window `from`..`to` (inclusive): see the module doc.
+pub fn daily_usage(value: u64, from: OffsetDateTime, to: OffsetDateTime, now: SystemTime) -> u64 {
+    daily_share(from, to, now).apply(value)
+}
+
+fn daily_share(from: OffsetDateTime, to: OffsetDateTime, now: SystemTime) -> Share {
+    let end = (to.unix_timestamp() + 1).min(OffsetDateTime::from(now).unix_timestamp());
+    Share::new(
+        weighted_seconds(from.unix_timestamp(), end),
+        30 * 86_400 * MEAN_WEIGHT,
+    )
+}
+
+/// Σ over UTC days D of w(D) × the seconds of D from `start` up to `end`
+/// (Unix seconds): one step per day, and `from`'s four-digit year bounds them.
+fn weighted_seconds(start: i64, end: i64) -> u128 {
+    let mut sum = 0;
+    let mut at = start;
+    while at < end {
+        let day = at.div_euclid(DAY_SECS);
+        let piece_end = ((day + 1) * DAY_SECS).min(end);
+        sum += u128::from(weight_of_day(day)) * u128::from((piece_end - at).unsigned_abs());
+        at = piece_end;
+    }
+    sum
 }
 
 /// Multiplies every usage number in `value` by `factor`, exactly.
@@ -429,6 +486,149 @@ pub fn demo_account() -> Account {
         stream_targets: targets,
         peak_recording: seed!("wowza_peak_recording"),
         viewer_data,
-        accrual: true,
+        accrual: Accrual::Steady,
+    }
+}
+
+/// A history account, for backfill's tests and benchmarks: the demo
+/// account's examples with [`Accrual::Daily`].
+pub fn history_account() -> Account {
+    Account {
+        accrual: Accrual::Daily,
+        ..demo_account()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::{date, datetime};
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::simulator::weight;
+
+    /// The model's denominator: a value of this many comes back unfloored,
+    /// as the exact weighted seconds of the window.
+    const EXACT: u64 = 30 * 86_400 * 18;
+
+    /// The windows of each UTC day of `from`..`to`, as the exporter asks:
+    /// whole days to `23:59:59`, the last one to `to`.
+    fn day_windows(
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Vec<(OffsetDateTime, OffsetDateTime)> {
+        let mut windows = Vec::new();
+        let mut start = from;
+        while start <= to {
+            let next = start + time::Duration::DAY;
+            windows.push((start, (next - time::Duration::SECOND).min(to)));
+            start = next;
+        }
+        windows
+    }
+
+    #[test]
+    fn a_month_to_date_is_the_sum_of_its_days_before_the_one_floor() {
+        let now = SystemTime::from(datetime!(2024-03-15 13:27:41.250 UTC));
+        let (from, to) = (
+            datetime!(2024-03-01 00:00:00 UTC),
+            datetime!(2024-03-15 13:27:41 UTC),
+        );
+        let days = day_windows(from, to);
+        assert_eq!(days.len(), 15);
+        let sum = |value: u64| -> u64 {
+            days.iter()
+                .map(|&(f, t)| daily_usage(value, f, t, now))
+                .sum()
+        };
+        assert_eq!(daily_usage(EXACT, from, to, now), sum(EXACT));
+        for value in [
+            4_567_890,
+            1_093_617_287,
+            15_130_718_193,
+            7,
+            u64::from(u32::MAX),
+        ] {
+            let month = daily_usage(value, from, to, now);
+            assert!((sum(value)..sum(value) + 15).contains(&month), "{value}");
+        }
+    }
+
+    #[test]
+    fn a_closed_leap_february_is_its_days_weighted_in_full() {
+        let now = SystemTime::from(datetime!(2024-05-01 00:00 UTC));
+        let (from, to) = (
+            datetime!(2024-02-01 00:00:00 UTC),
+            datetime!(2024-02-29 23:59:59 UTC),
+        );
+        let weights: u64 = day_windows(from, to)
+            .iter()
+            .map(|(f, _)| weight(f.date()))
+            .sum();
+        assert_eq!(daily_usage(EXACT, from, to, now), 86_400 * weights);
+        let days: u64 = day_windows(from, to)
+            .iter()
+            .map(|&(f, t)| daily_usage(EXACT, f, t, now))
+            .sum();
+        assert_eq!(days, 86_400 * weights);
+        // A window across the month end adds up too.
+        let across = (
+            datetime!(2024-02-29 12:00:00 UTC),
+            datetime!(2024-03-01 05:59:59 UTC),
+        );
+        let expected =
+            43_200 * weight(date!(2024 - 02 - 29)) + 21_600 * weight(date!(2024 - 03 - 01));
+        assert_eq!(daily_usage(EXACT, across.0, across.1, now), expected);
+    }
+
+    #[test]
+    fn neighbouring_days_differ() {
+        let now = SystemTime::from(datetime!(2024-05-01 00:00 UTC));
+        let answers: Vec<u64> = day_windows(
+            datetime!(2024-02-26 00:00:00 UTC),
+            datetime!(2024-03-02 23:59:59 UTC),
+        )
+        .into_iter()
+        .map(|(from, to)| daily_usage(4_567_890, from, to, now))
+        .collect();
+        assert_eq!(answers.len(), 6);
+        for pair in answers.windows(2) {
+            assert_ne!(pair[0], pair[1]);
+        }
+    }
+
+    #[test]
+    fn a_day_in_progress_accrues_with_the_clock() {
+        let clock = Arc::new(ManualClock::new(datetime!(2024-02-29 00:00 UTC).into()));
+        let sim = WowzaSim::new(history_account(), clock.clone());
+        let mut headers = HeaderMap::new();
+        headers.insert("wsc-api-key", sim.account.api_key.parse().unwrap());
+        headers.insert("wsc-access-key", sim.account.access_key.parse().unwrap());
+        let examples = sim.account.stream_targets.clone();
+        let bytes_used = |at: &str| {
+            let query = HashMap::from([
+                ("from".to_string(), "2024-02-29 00:00:00".to_string()),
+                ("to".to_string(), at.to_string()),
+            ]);
+            let (status, body, _) =
+                sim.decide("usage/network/stream_targets", &headers, &query, |_| {
+                    Some(examples.clone())
+                });
+            assert_eq!(status, StatusCode::OK);
+            body["stream_targets"][0]["bytes_used"].as_u64().unwrap()
+        };
+        let value = examples["stream_targets"][0]["bytes_used"]
+            .as_u64()
+            .unwrap();
+        let w = weight(date!(2024 - 02 - 29));
+        let quarter_day = |quarters: u64| value * w * 21_600 * quarters / EXACT;
+        assert_eq!(bytes_used("2024-02-29 00:00:00"), 0);
+        clock.advance(Duration::from_secs(6 * 3600));
+        assert_eq!(bytes_used("2024-02-29 06:00:00"), quarter_day(1));
+        assert_eq!(bytes_used("2024-02-29 23:59:59"), quarter_day(1));
+        clock.advance(Duration::from_secs(3 * 6 * 3600));
+        assert_eq!(bytes_used("2024-02-29 23:59:59"), quarter_day(4));
+        clock.advance(Duration::from_secs(86_400));
+        assert_eq!(bytes_used("2024-02-29 23:59:59"), quarter_day(4));
     }
 }

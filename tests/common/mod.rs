@@ -15,7 +15,7 @@ use video_usage_exporter::clock::{Clock, SystemClock};
 use video_usage_exporter::config::Config;
 use video_usage_exporter::server;
 use video_usage_exporter::simulator::scaleengine::{Account, App, Row};
-use video_usage_exporter::simulator::{wowza, Simulator};
+use video_usage_exporter::simulator::{wowza, Accrual, Simulator};
 use video_usage_exporter::web::Web;
 
 pub const KEY: &str = "APX4GKLM0RKQLSP2FBO1ROPKSSW47DZE";
@@ -89,7 +89,7 @@ pub fn account(apps: Vec<App>) -> Account {
         api_secret: SECRET.into(),
         cdn_id: 158,
         apps,
-        accrual: false,
+        accrual: Accrual::Off,
         sliding: None,
     }
 }
