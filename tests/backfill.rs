@@ -1,0 +1,408 @@
+//! `backfill` end to end, as the README's path goes: the real binary on a
+//! clock moved to 2024-04-02 (`faketime`) backfills three months (January
+//! to March 2024, a leap day and two month ends) from the simulators in
+//! their daily-history mode; `promtool tsdb create-blocks-from openmetrics`
+//! turns the file into blocks; a real Prometheus serves them. Its HTTP API
+//! must answer, at chosen seconds, what the simulators' APIs answer for
+//! those days and months, and a dashboard's query must have data over the
+//! whole range.
+//!
+//! Needs `faketime`, `promtool` and `prometheus` (skipped without them,
+//! except under CI).
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Map, Value};
+use time::macros::datetime;
+use time::OffsetDateTime;
+
+use common::process::{free_port, temp_dir, Running, BIN};
+use video_usage_exporter::clock::ManualClock;
+use video_usage_exporter::providers::scaleengine::sign::signed_json;
+use video_usage_exporter::simulator::{scaleengine, wowza, Simulator};
+
+/// Whether `tools` are installed; under CI they must be.
+fn have(tools: &[&str]) -> bool {
+    let missing: Vec<_> = tools
+        .iter()
+        .filter(|tool| {
+            Command::new(tool)
+                .arg("--version")
+                .output()
+                .map_or(true, |o| !o.status.success() && **tool != "faketime")
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI must provide {missing:?} (apt-get install prometheus faketime)"
+    );
+    eprintln!("{missing:?} not installed; skipping");
+    false
+}
+
+/// The simulators' own answers, asked for over HTTP as any client would.
+struct Providers {
+    sim: Simulator,
+    scaleengine: scaleengine::Account,
+    wowza: wowza::Account,
+    http: reqwest::Client,
+}
+
+impl Providers {
+    /// An app's `video.usage` bytes for a month, or a day of it: the sum
+    /// of every row the API lists.
+    async fn scaleengine_bytes(&self, app: &str, year: i32, month: u8, day: Option<u8>) -> u64 {
+        // The simulator's clock is fixed at the moved time.
+        let timestamp = u64::try_from(MOVED.unix_timestamp()).unwrap();
+        let mut request = Map::new();
+        request.insert("api_key".into(), self.scaleengine.api_key.clone().into());
+        request.insert("cdn_id".into(), self.scaleengine.cdn_id.into());
+        request.insert("command".into(), "video.usage".into());
+        request.insert("timestamp".into(), timestamp.into());
+        request.insert("app".into(), app.into());
+        request.insert("year".into(), year.into());
+        request.insert("month".into(), month.into());
+        if let Some(day) = day {
+            request.insert("day".into(), day.into());
+        }
+        request.insert("limit".into(), 1000.into());
+        request.insert("offset".into(), 0.into());
+        let body = signed_json(request, &self.scaleengine.api_secret);
+        let answer: Value = self
+            .http
+            .post(self.sim.scaleengine_url())
+            .form(&[("json", body.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap();
+        let rows = answer["usage"].as_array().expect("usage rows");
+        assert!(rows.len() < 1000, "one page");
+        rows.iter()
+            .map(|row| match &row["bytes_total"] {
+                Value::String(s) => s.parse::<u64>().unwrap(),
+                other => other.as_u64().unwrap(),
+            })
+            .sum()
+    }
+
+    /// The sum of `bytes_used` over the stream targets, for `from`..`to`.
+    async fn wowza_target_bytes(&self, from: OffsetDateTime, to: OffsetDateTime) -> u64 {
+        let format =
+            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+        let answer: Value = self
+            .http
+            .get(format!(
+                "{}/usage/network/stream_targets",
+                self.sim.wowza_url()
+            ))
+            .query(&[
+                ("from", from.format(&format).unwrap()),
+                ("to", to.format(&format).unwrap()),
+            ])
+            .header("wsc-api-key", &self.wowza.api_key)
+            .header("wsc-access-key", &self.wowza.access_key)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap();
+        answer["stream_targets"]
+            .as_array()
+            .expect("stream targets")
+            .iter()
+            .map(|t| t["bytes_used"].as_u64().unwrap())
+            .sum()
+    }
+}
+
+/// Where the clocks are: the second day of April 2024.
+const MOVED: OffsetDateTime = datetime!(2024-04-02 06:00 UTC);
+
+/// A real Prometheus on a data directory of backfilled blocks.
+struct Prometheus {
+    _process: Running,
+    port: u16,
+}
+
+impl Prometheus {
+    fn start(dir: &Path, data: &Path) -> Prometheus {
+        let config = dir.join("prometheus.yml");
+        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
+        let port = free_port();
+        let process = Running(
+            Command::new("prometheus")
+                .args([
+                    &format!("--config.file={}", config.display()),
+                    &format!("--storage.tsdb.path={}", data.display()),
+                    // The blocks are from 2024: older than the default 15 days.
+                    "--storage.tsdb.retention.time=100y",
+                    &format!("--web.listen-address=127.0.0.1:{port}"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        Prometheus {
+            _process: process,
+            port,
+        }
+    }
+
+    async fn api(&self, path: &str, params: &[(&str, String)]) -> Value {
+        let url = format!("http://127.0.0.1:{}/api/v1/{path}", self.port);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let answer = reqwest::Client::new().get(&url).query(params).send().await;
+            if let Ok(answer) = answer {
+                if answer.status() == 200 {
+                    return serde_json::from_str(&answer.text().await.unwrap()).unwrap();
+                }
+            }
+            assert!(Instant::now() < deadline, "Prometheus never answered {url}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The value of a one-series instant query at `at`.
+    async fn value(&self, query: &str, at: OffsetDateTime) -> u64 {
+        let answer = self
+            .api(
+                "query",
+                &[
+                    ("query", query.to_string()),
+                    ("time", at.unix_timestamp().to_string()),
+                ],
+            )
+            .await;
+        let result = answer["data"]["result"].as_array().unwrap();
+        assert_eq!(result.len(), 1, "{query} at {at}: {answer}");
+        result[0]["value"][1].as_str().unwrap().parse().unwrap()
+    }
+}
+
+#[test]
+fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() {
+    if !have(&["faketime", "promtool", "prometheus"]) {
+        return;
+    }
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let _guard = runtime.enter();
+    let clock = Arc::new(ManualClock::new(SystemTime::from(MOVED)));
+    let (se, wsc) = (scaleengine::history_account(30), wowza::history_account());
+    let sim = runtime
+        .block_on(Simulator::start_with_clock(se.clone(), wsc.clone(), clock))
+        .unwrap();
+    let providers = Providers {
+        sim,
+        scaleengine: se,
+        wowza: wsc,
+        http: reqwest::Client::new(),
+    };
+    let dir = temp_dir("backfill-e2e");
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\n    max_series: 8\n    quotas: {{egress_bytes: {{month: 1TB}}}}\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month, day, previous_month]\n",
+            providers.sim.scaleengine_url(),
+            providers.scaleengine.api_key,
+            providers.scaleengine.api_secret,
+            providers.scaleengine.cdn_id,
+            providers.sim.wowza_url(),
+            providers.wowza.api_key,
+            providers.wowza.access_key,
+        ),
+    )
+    .unwrap();
+
+    // The binary on the moved clock, in its own process group with faketime.
+    let output = dir.join("history.om");
+    let mut backfill = Command::new("faketime");
+    backfill.args([
+        "2024-04-02 06:00:00",
+        BIN,
+        "backfill",
+        &format!("--config.file={}", config.display()),
+        "--from=2024-01-01",
+        "--to=2024-04-01",
+        &format!("--output={}", output.display()),
+    ]);
+    let done = runtime.block_on(async {
+        tokio::task::spawn_blocking(move || backfill.output().unwrap())
+            .await
+            .unwrap()
+    });
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert!(done.status.success(), "backfill failed: {stderr}");
+    assert!(stderr.contains("backfill: 91 steps written"), "{stderr}");
+    let text = std::fs::read_to_string(&output).unwrap();
+    assert!(text.ends_with("\n# EOF\n"));
+    assert!(!Path::new(&format!("{}.progress", output.display())).exists());
+
+    let data = dir.join("data");
+    let blocks = Command::new("promtool")
+        .args([
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=24h",
+        ])
+        .arg(&output)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        blocks.status.success(),
+        "promtool: {}",
+        String::from_utf8_lossy(&blocks.stderr)
+    );
+    let prometheus = Prometheus::start(&dir, &data);
+
+    runtime.block_on(async {
+        let app = "history-1";
+        let se_day = |period: &str| {
+            format!("scaleengine_app_bytes{{account=\"se\",app=\"{app}\",period=\"{period}\"}}")
+        };
+        // The capped per-URL series still sum to the app's total.
+        let urls = |period: &str| {
+            format!(
+                "sum(scaleengine_video_bytes{{account=\"se\",app=\"{app}\",period=\"{period}\"}})"
+            )
+        };
+        let leap_day = datetime!(2024-02-29 23:59:59 UTC);
+        let day = providers.scaleengine_bytes(app, 2024, 2, Some(29)).await;
+        assert_eq!(
+            prometheus.value(&se_day("day"), leap_day).await,
+            day,
+            "leap day"
+        );
+        assert_eq!(prometheus.value(&urls("day"), leap_day).await, day);
+        let february = providers.scaleengine_bytes(app, 2024, 2, None).await;
+        assert_eq!(prometheus.value(&se_day("month"), leap_day).await, february);
+        assert_eq!(prometheus.value(&urls("month"), leap_day).await, february);
+        let march_first = datetime!(2024-03-01 23:59:59 UTC);
+        let first = providers.scaleengine_bytes(app, 2024, 3, Some(1)).await;
+        assert_eq!(prometheus.value(&se_day("month"), march_first).await, first);
+        assert_eq!(
+            prometheus
+                .value(&se_day("previous_month"), march_first)
+                .await,
+            february,
+            "February, closed"
+        );
+        let mid_january = datetime!(2024-01-17 23:59:59 UTC);
+        let mut january_to_date = 0;
+        for d in 1..=17 {
+            january_to_date += providers.scaleengine_bytes(app, 2024, 1, Some(d)).await;
+        }
+        assert_eq!(
+            prometheus.value(&se_day("month"), mid_january).await,
+            january_to_date
+        );
+        assert_ne!(
+            prometheus.value(&se_day("day"), mid_january).await,
+            prometheus
+                .value(&se_day("day"), datetime!(2024-01-16 23:59:59 UTC))
+                .await,
+            "days differ: no day stands in for another"
+        );
+
+        let wowza = |period: &str| {
+            format!(
+                "sum(wowza_cloud_stream_target_used_bytes{{account=\"wsc\",period=\"{period}\"}})"
+            )
+        };
+        let mid_march = datetime!(2024-03-15 23:59:59 UTC);
+        let march_to_date = providers
+            .wowza_target_bytes(datetime!(2024-03-01 0:00 UTC), mid_march)
+            .await;
+        assert_eq!(
+            prometheus.value(&wowza("month"), mid_march).await,
+            march_to_date
+        );
+        let wowza_leap_day = providers
+            .wowza_target_bytes(datetime!(2024-02-29 0:00 UTC), leap_day)
+            .await;
+        assert_eq!(
+            prometheus.value(&wowza("day"), leap_day).await,
+            wowza_leap_day
+        );
+        let wowza_february = providers
+            .wowza_target_bytes(datetime!(2024-02-01 0:00 UTC), leap_day)
+            .await;
+        assert_eq!(
+            prometheus.value(&wowza("month"), leap_day).await,
+            wowza_february
+        );
+        assert_eq!(
+            prometheus.value(&wowza("previous_month"), mid_march).await,
+            wowza_february
+        );
+
+        // A dashboard's panel over the whole range: a point every day.
+        let dashboard: Value = serde_json::from_str(
+            &std::fs::read_to_string(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/dashboards/video-usage-scaleengine.json"
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        let expr = dashboard["panels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| std::iter::once(p).chain(p["panels"].as_array().into_iter().flatten()))
+            .find(|p| p["title"] == "Requests per app, month to date")
+            .expect("the panel")["targets"][0]["expr"]
+            .as_str()
+            .unwrap()
+            .replace("$account", ".*")
+            .replace("$app", ".*");
+        let range = prometheus
+            .api(
+                "query_range",
+                &[
+                    ("query", expr.clone()),
+                    (
+                        "start",
+                        datetime!(2024-01-01 23:59:59 UTC)
+                            .unix_timestamp()
+                            .to_string(),
+                    ),
+                    (
+                        "end",
+                        datetime!(2024-03-31 23:59:59 UTC)
+                            .unix_timestamp()
+                            .to_string(),
+                    ),
+                    ("step", "86400".into()),
+                ],
+            )
+            .await;
+        let series = range["data"]["result"].as_array().unwrap();
+        assert_eq!(series.len(), 3, "one series per app: {range}");
+        for s in series {
+            assert_eq!(
+                s["values"].as_array().unwrap().len(),
+                91,
+                "{expr}: a point a day"
+            );
+        }
+    });
+}
