@@ -218,7 +218,7 @@ fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() 
     std::fs::write(
         &config,
         format!(
-            "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\n    max_series: 8\n    quotas: {{egress_bytes: {{month: 1TB}}}}\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month, day, previous_month]\n",
+            "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\n    max_series: 8\n    exclude: [\"file-00000[0-3]\\\\.mp4\"]\n    quotas: {{egress_bytes: {{month: 1TB}}}}\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month, day, previous_month]\n",
             providers.sim.scaleengine_url(),
             providers.scaleengine.api_key,
             providers.scaleengine.api_secret,
@@ -405,4 +405,83 @@ fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() 
             );
         }
     });
+}
+
+struct Quiet;
+
+impl video_usage_exporter::backfill::Progress for Quiet {
+    fn start(&self, _: u64, _: u64) {}
+    fn step(&self, _: u64) {}
+}
+
+/// Hourly steps: Wowza, which takes any window, has a sample every hour;
+/// ScaleEngine, which knows whole days, one at each day's end. A Wowza API
+/// that answers 429 with `Retry-After` first is waited for, as the exporter
+/// does, and the run completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hourly_steps_sample_wowza_every_hour_and_scaleengine_at_each_days_end() {
+    use video_usage_exporter::backfill::{run, Range};
+    let moved = datetime!(2024-03-03 06:00 UTC);
+    let clock = Arc::new(ManualClock::new(SystemTime::from(moved)));
+    let (se, wsc) = (scaleengine::history_account(6), wowza::history_account());
+    let sim = Simulator::start_with_clock(se.clone(), wsc.clone(), clock.clone())
+        .await
+        .unwrap();
+    sim.wowza.throttle_first(1, 1);
+    let yaml = format!(
+        "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day]\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [day]\n    viewer_data: false\n",
+        sim.scaleengine_url(),
+        se.api_key,
+        se.api_secret,
+        se.cdn_id,
+        sim.wowza_url(),
+        wsc.api_key,
+        wsc.access_key,
+    );
+    let config = video_usage_exporter::config::Config::parse(&yaml, "t.yml").unwrap();
+    let range = Range::new(
+        datetime!(2024-03-01 0:00 UTC),
+        datetime!(2024-03-03 0:00 UTC),
+        Duration::from_secs(3600),
+        SystemTime::from(moved),
+    )
+    .unwrap();
+    let dir = temp_dir("backfill-hourly");
+    let output = dir.join("hourly.om");
+    let summary = run(&config, range, Some(&output), clock, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!(summary.steps, 48);
+    let text = std::fs::read_to_string(&output).unwrap();
+    let stamps = |prefix: &str| -> std::collections::BTreeSet<i64> {
+        text.lines()
+            .filter(|l| l.starts_with(prefix))
+            .map(|l| l.rsplit_once(' ').unwrap().1.parse().unwrap())
+            .collect()
+    };
+    let days_end: std::collections::BTreeSet<i64> = [
+        datetime!(2024-03-01 23:59:59 UTC),
+        datetime!(2024-03-02 23:59:59 UTC),
+    ]
+    .iter()
+    .map(|t| t.unix_timestamp())
+    .collect();
+    assert_eq!(stamps("scaleengine_app_bytes{"), days_end);
+    let hours = stamps("wowza_cloud_stream_target_used_bytes{");
+    assert_eq!(hours.len(), 48);
+    assert!(hours
+        .iter()
+        .all(|t| (t - datetime!(2024-03-01 0:59:59 UTC).unix_timestamp()) % 3600 == 0));
+    // The hour's day so far grows within a day and starts again at midnight.
+    let target = "wowza_cloud_stream_target_used_bytes{account=\"wsc\",period=\"day\",stream_target_id=\"MZLfHjLH\",stream_target_name=\"My Other Stream Target\"";
+    let values: Vec<u64> = text
+        .lines()
+        .filter(|l| l.starts_with(target))
+        .map(|l| l.rsplit(' ').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(values.len(), 48);
+    assert!(values[..24].windows(2).all(|w| w[0] < w[1]), "{values:?}");
+    assert!(values[24] < values[23], "a new day: {values:?}");
+    let throttled = sim.wowza.calls().iter().filter(|c| c.status == 429).count();
+    assert!(throttled > 0, "the throttle was met");
 }

@@ -1,0 +1,153 @@
+//! Backfill benchmark: one ScaleEngine account (1,000 URLs in three apps)
+//! and one Wowza account (the seed's resources), served by the in-process
+//! simulators in their daily-history mode, backfilled by the real binary
+//! in its own process for the last month and for the last twelve months
+//! (to midnight today, UTC, one step a day). Prints the wall time and the
+//! backfill's peak resident memory for each, and the binary's summary.
+//! Each file is checked: it ends in `# EOF`, has the expected steps, and
+//! its last month-to-date total of an app is the simulator's.
+//!
+//! Environment: `VUE_BENCH_URLS` (default 1000).
+//! Run: `cargo bench --bench backfill`.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use time::{Month, OffsetDateTime};
+use video_usage_exporter::simulator::scaleengine::{daily_usage, history_account};
+use video_usage_exporter::simulator::{wowza, Simulator};
+
+const BIN: &str = env!("CARGO_BIN_EXE_video-usage-exporter");
+
+/// Peak resident memory of process `pid` so far, from /proc.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// `date` moved back by `months` calendar months (day 1 stays day 1).
+fn months_before(date: time::Date, months: u8) -> time::Date {
+    let mut month = date.month();
+    let mut year = date.year();
+    for _ in 0..months {
+        month = month.previous();
+        if month == Month::December {
+            year -= 1;
+        }
+    }
+    time::Date::from_calendar_date(year, month, date.day()).expect("day 1 exists")
+}
+
+fn main() {
+    let urls: u64 = std::env::var("VUE_BENCH_URLS")
+        .ok()
+        .map_or(1000, |v| v.parse().expect("a whole number"));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let se = history_account(urls);
+    let sim = runtime
+        .block_on(Simulator::start(se.clone(), wowza::history_account()))
+        .unwrap();
+    let wsc = wowza::history_account();
+    let dir = std::env::temp_dir().join(format!("vue-bench-backfill-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month, day, previous_month]\n",
+            sim.scaleengine_url(),
+            se.api_key,
+            se.api_secret,
+            se.cdn_id,
+            sim.wowza_url(),
+            wsc.api_key,
+            wsc.access_key,
+        ),
+    )
+    .unwrap();
+    let today = OffsetDateTime::now_utc().date();
+    let to = today.replace_day(1).unwrap();
+    println!("backfill of {urls} ScaleEngine URLs and one Wowza account, one step a day, to {to}");
+    for months in [1u8, 12] {
+        let from = months_before(to, months);
+        let output = dir.join(format!("{months}.om"));
+        let _ = std::fs::remove_file(&output);
+        let started = Instant::now();
+        let mut child = Command::new(BIN)
+            .args([
+                "backfill",
+                &format!("--config.file={}", config.display()),
+                &format!("--from={from}"),
+                &format!("--to={to}"),
+                &format!("--output={}", output.display()),
+            ])
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut peak = 0;
+        let status = loop {
+            if let Some(rss) = peak_rss_kib(child.id()) {
+                peak = peak.max(rss);
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let elapsed = started.elapsed();
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(status.success(), "backfill failed: {stderr}");
+        let steps = (to - from).whole_days();
+        assert!(
+            stderr.contains(&format!("backfill: {steps} steps written")),
+            "{stderr}"
+        );
+        let text = std::fs::read_to_string(&output).unwrap();
+        assert!(text.ends_with("\n# EOF\n"));
+        // The last step's month so far of app 1: the month before `to`.
+        let last = to.previous_day().unwrap();
+        let stamp = last
+            .with_hms(23, 59, 59)
+            .unwrap()
+            .assume_utc()
+            .unix_timestamp();
+        let series =
+            format!("scaleengine_app_bytes{{account=\"se\",period=\"month\",app=\"history-1\"}} ");
+        let served: u64 = text
+            .lines()
+            .filter_map(|l| l.strip_prefix(&series))
+            .filter_map(|rest| rest.strip_suffix(&format!(" {stamp}")))
+            .map(|v| v.parse().unwrap())
+            .next()
+            .expect("the last step's month of history-1");
+        let expected: u64 = se.apps[0]
+            .day
+            .iter()
+            .map(|row| {
+                daily_usage(
+                    row.bytes,
+                    u64::try_from(last.year()).unwrap(),
+                    u64::from(u8::from(last.month())),
+                    None,
+                    std::time::SystemTime::now(),
+                )
+            })
+            .sum();
+        assert_eq!(served, expected, "the simulator's month");
+        println!(
+            "  {months:>2} month(s), {steps} steps: {:.1} s, peak RSS {:.1} MiB, {:.1} MiB written; {}",
+            elapsed.as_secs_f64(),
+            peak as f64 / 1024.0,
+            text.len() as f64 / f64::from(1 << 20),
+            stderr.trim()
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
