@@ -122,7 +122,7 @@ fn main() {
             format!("scaleengine_app_bytes{{account=\"se\",period=\"month\",app=\"history-1\"}} ");
         let served: u64 = text
             .lines()
-            .filter_map(|l| l.strip_prefix(&series))
+            .filter_map(|l| l.strip_prefix(series))
             .filter_map(|rest| rest.strip_suffix(&format!(" {stamp}")))
             .map(|v| v.parse().unwrap())
             .next()
