@@ -118,8 +118,7 @@ fn main() {
             .unwrap()
             .assume_utc()
             .unix_timestamp();
-        let series =
-            format!("scaleengine_app_bytes{{account=\"se\",period=\"month\",app=\"history-1\"}} ");
+        let series = "scaleengine_app_bytes{account=\"se\",period=\"month\",app=\"history-1\"} ";
         let served: u64 = text
             .lines()
             .filter_map(|l| l.strip_prefix(series))
