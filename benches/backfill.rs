@@ -5,11 +5,16 @@
 //! (to midnight today, UTC, one step a day). Prints the wall time and the
 //! backfill's peak resident memory for each, and the binary's summary.
 //! Each file is checked: it ends in `# EOF`, has the expected steps, and
-//! its last month-to-date total of an app is the simulator's.
+//! its last month-to-date total of an app is the simulator's. The year is
+//! then turned into blocks by `promtool tsdb create-blocks-from openmetrics`
+//! and served by a real Prometheus, which must answer that total (when
+//! `promtool` and `prometheus` are installed); the time promtool takes is
+//! printed too.
 //!
 //! Environment: `VUE_BENCH_URLS` (default 1000).
 //! Run: `cargo bench --bench backfill`.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -42,6 +47,95 @@ fn months_before(date: time::Date, months: u8) -> time::Date {
         }
     }
     time::Date::from_calendar_date(year, month, date.day()).expect("day 1 exists")
+}
+
+/// Blocks from `output`, a Prometheus on them, and `series` at `stamp`
+/// from its API, which must be `expected`.
+fn serve_with_prometheus(dir: &Path, output: &Path, series: &str, stamp: i64, expected: u64) {
+    let installed = |tool: &str| Command::new(tool).arg("--version").output().is_ok();
+    if !installed("promtool") || !installed("prometheus") {
+        println!("  (promtool or prometheus not installed: the year was not served)");
+        return;
+    }
+    let data = dir.join("data");
+    let started = Instant::now();
+    // The largest block promtool makes for a year (2 h × 3^7 = 182 days):
+    // it reads the whole file once per block.
+    let blocks = Command::new("promtool")
+        .args([
+            "tsdb",
+            "create-blocks-from",
+            "openmetrics",
+            "--max-block-duration=4374h",
+        ])
+        .arg(output)
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        blocks.status.success(),
+        "{}",
+        String::from_utf8_lossy(&blocks.stderr)
+    );
+    let promtool = started.elapsed();
+    std::fs::write(
+        dir.join("prometheus.yml"),
+        "global:\n  scrape_interval: 1m\n",
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut prometheus = Command::new("prometheus")
+        .arg(format!(
+            "--config.file={}",
+            dir.join("prometheus.yml").display()
+        ))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg("--storage.tsdb.retention.time=100y")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let query = series.trim_end();
+    let url = format!("http://127.0.0.1:{port}/api/v1/query");
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let answer = loop {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let body = runtime.block_on(async {
+            let response = reqwest::Client::new()
+                .get(&url)
+                .query(&[("query", query.to_string()), ("time", stamp.to_string())])
+                .send()
+                .await
+                .ok()?;
+            response.text().await.ok()
+        });
+        if let Some(body) = body.filter(|b| b.contains("\"result\":[{")) {
+            break body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "Prometheus never served the year"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let _ = prometheus.kill();
+    let _ = prometheus.wait();
+    assert!(
+        answer.contains(&format!("\"{expected}\"]")),
+        "Prometheus: {answer}, expected {expected}"
+    );
+    println!(
+        "  the year in a real Prometheus: promtool made its blocks in {:.1} s; the last month's total is served",
+        promtool.as_secs_f64()
+    );
 }
 
 fn main() {
@@ -147,6 +241,9 @@ fn main() {
             text.len() as f64 / f64::from(1 << 20),
             stderr.trim()
         );
+        if months == 12 {
+            serve_with_prometheus(&dir, &output, series, stamp, served);
+        }
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
