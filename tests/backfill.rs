@@ -260,7 +260,7 @@ fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() 
             "tsdb",
             "create-blocks-from",
             "openmetrics",
-            "--max-block-duration=24h",
+            "--max-block-duration=4374h",
         ])
         .arg(&output)
         .arg(&data)
