@@ -7,7 +7,8 @@
 //! those days and months, and a dashboard's query must have data over the
 //! whole range.
 //!
-//! Needs `faketime`, `promtool` and `prometheus` (skipped without them,
+//! Needs `faketime`, `promtool`, `prometheus` and `script` (the progress
+//! bar needs a terminal; skipped without them,
 //! except under CI).
 
 mod common;
@@ -197,7 +198,7 @@ impl Prometheus {
 
 #[test]
 fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() {
-    if !have(&["faketime", "promtool", "prometheus"]) {
+    if !have(&["faketime", "promtool", "prometheus", "script"]) {
         return;
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -232,24 +233,30 @@ fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() 
 
     // The binary on the moved clock, in its own process group with faketime.
     let output = dir.join("history.om");
-    let mut backfill = Command::new("faketime");
-    backfill.args([
-        "2024-04-02 06:00:00",
-        BIN,
-        "backfill",
-        &format!("--config.file={}", config.display()),
-        "--from=2024-01-01",
-        "--to=2024-04-01",
-        &format!("--output={}", output.display()),
-    ]);
+    // Under `script`, standard error is a terminal, so the progress bar
+    // is drawn.
+    let command = format!(
+        "faketime '2024-04-02 06:00:00' {BIN} backfill --config.file={} --from=2024-01-01 --to=2024-04-01 --output={}",
+        config.display(),
+        output.display()
+    );
+    let mut backfill = Command::new("script");
+    backfill.args(["-qefc", &command, "/dev/null"]);
     let done = runtime.block_on(async {
         tokio::task::spawn_blocking(move || backfill.output().unwrap())
             .await
             .unwrap()
     });
-    let stderr = String::from_utf8_lossy(&done.stderr);
-    assert!(done.status.success(), "backfill failed: {stderr}");
-    assert!(stderr.contains("backfill: 91 steps written"), "{stderr}");
+    let terminal = String::from_utf8_lossy(&done.stdout);
+    assert!(done.status.success(), "backfill failed: {terminal}");
+    assert!(
+        terminal.contains("backfill: 91 steps written"),
+        "{terminal}"
+    );
+    assert!(
+        terminal.contains("/91 steps, ") && terminal.contains(" upstream calls, ETA "),
+        "a progress bar: {terminal}"
+    );
     let text = std::fs::read_to_string(&output).unwrap();
     assert!(text.ends_with("\n# EOF\n"));
     assert!(!Path::new(&format!("{}.progress", output.display())).exists());
