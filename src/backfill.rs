@@ -555,24 +555,28 @@ mod tests {
         ));
     }
 
+    /// `count` days from 2026-01-01, a step a day.
+    fn days(count: u32) -> Range {
+        let from = datetime!(2026-01-01 0:00 UTC);
+        Range::new(from, from + DAY * count, DAY, now()).unwrap()
+    }
+
+    /// An empty directory of this test process.
+    fn fresh_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("vue-backfill-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
     fn output(dir: &Path, range: Range) -> Result<Output, BackfillError> {
         Output::open(Some(&dir.join("out.om")), range)
     }
 
     #[test]
     fn samples_get_the_step_time_and_comments_stay_as_they_are() {
-        let dir = std::env::temp_dir().join(format!("vue-backfill-stamp-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let _ = std::fs::remove_file(dir.join("out.om"));
-        let _ = std::fs::remove_file(dir.join("out.om.progress"));
-        let range = Range::new(
-            datetime!(2026-01-01 0:00 UTC),
-            datetime!(2026-01-03 0:00 UTC),
-            DAY,
-            now(),
-        )
-        .unwrap();
-        let mut out = output(&dir, range).unwrap();
+        let dir = fresh_dir("stamp");
+        let mut out = output(&dir, days(2)).unwrap();
         let mut writer = Stamped::new(&mut out, "1767311999");
         writer.write(b"# HELP a_bytes x\n# TYPE a_bytes gauge\na_bytes{account=\"a\"} 5\n");
         writer.write(b"b 1\n# EOF\n");
@@ -595,17 +599,8 @@ mod tests {
     /// of another range, or over a finished file, is refused.
     #[test]
     fn an_interrupted_run_resumes_after_its_last_whole_step() {
-        let dir = std::env::temp_dir().join(format!("vue-backfill-resume-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let _ = std::fs::remove_file(dir.join("out.om"));
-        let _ = std::fs::remove_file(dir.join("out.om.progress"));
-        let range = Range::new(
-            datetime!(2026-01-01 0:00 UTC),
-            datetime!(2026-01-04 0:00 UTC),
-            DAY,
-            now(),
-        )
-        .unwrap();
+        let dir = fresh_dir("resume");
+        let range = days(3);
         let mut out = output(&dir, range).unwrap();
         out.write(b"a 1 100\n").unwrap();
         out.step_done(1).unwrap();

@@ -14,7 +14,7 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -22,7 +22,7 @@ use serde_json::{Map, Value};
 use time::macros::datetime;
 use time::OffsetDateTime;
 
-use common::process::{free_port, temp_dir, Running, BIN};
+use common::process::{start_prometheus, temp_dir, Running, BIN};
 use video_usage_exporter::clock::ManualClock;
 use video_usage_exporter::providers::scaleengine::sign::signed_json;
 use video_usage_exporter::simulator::{scaleengine, wowza, Simulator};
@@ -141,22 +141,12 @@ struct Prometheus {
 
 impl Prometheus {
     fn start(dir: &Path, data: &Path) -> Prometheus {
-        let config = dir.join("prometheus.yml");
-        std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
-        let port = free_port();
-        let process = Running(
-            Command::new("prometheus")
-                .args([
-                    &format!("--config.file={}", config.display()),
-                    &format!("--storage.tsdb.path={}", data.display()),
-                    // The blocks are from 2024: older than the default 15 days.
-                    "--storage.tsdb.retention.time=100y",
-                    &format!("--web.listen-address=127.0.0.1:{port}"),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
+        let (process, port) = start_prometheus(
+            dir,
+            "global:\n  scrape_interval: 1m\n",
+            data,
+            // The blocks are from 2024: older than the default 15 days.
+            &["--storage.tsdb.retention.time=100y"],
         );
         Prometheus {
             _process: process,
@@ -334,32 +324,30 @@ fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() 
                 "sum(wowza_cloud_stream_target_used_bytes{{account=\"wsc\",period=\"{period}\"}})"
             )
         };
+        // Wowza: month to date, a leap day, a closed February.
         let mid_march = datetime!(2024-03-15 23:59:59 UTC);
-        let march_to_date = providers
-            .wowza_target_bytes(datetime!(2024-03-01 0:00 UTC), mid_march)
-            .await;
-        assert_eq!(
-            prometheus.value(&wowza("month"), mid_march).await,
-            march_to_date
-        );
-        let wowza_leap_day = providers
-            .wowza_target_bytes(datetime!(2024-02-29 0:00 UTC), leap_day)
-            .await;
-        assert_eq!(
-            prometheus.value(&wowza("day"), leap_day).await,
-            wowza_leap_day
-        );
-        let wowza_february = providers
-            .wowza_target_bytes(datetime!(2024-02-01 0:00 UTC), leap_day)
-            .await;
-        assert_eq!(
-            prometheus.value(&wowza("month"), leap_day).await,
-            wowza_february
-        );
-        assert_eq!(
-            prometheus.value(&wowza("previous_month"), mid_march).await,
-            wowza_february
-        );
+        for (period, at, from, to) in [
+            (
+                "month",
+                mid_march,
+                datetime!(2024-03-01 0:00 UTC),
+                mid_march,
+            ),
+            ("day", leap_day, datetime!(2024-02-29 0:00 UTC), leap_day),
+            ("month", leap_day, datetime!(2024-02-01 0:00 UTC), leap_day),
+            (
+                "previous_month",
+                mid_march,
+                datetime!(2024-02-01 0:00 UTC),
+                leap_day,
+            ),
+        ] {
+            assert_eq!(
+                prometheus.value(&wowza(period), at).await,
+                providers.wowza_target_bytes(from, to).await,
+                "wowza {period} at {at}"
+            );
+        }
 
         // A dashboard's panel over the whole range: a point every day.
         let dashboard: Value = serde_json::from_str(

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::process::{free_port, temp_dir, Running, BIN};
+use common::process::{free_port, start_prometheus, temp_dir, Running, BIN};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
@@ -224,30 +224,13 @@ struct Prometheus {
 impl Prometheus {
     fn start(name: &str, port: u16, interval: &str) -> Prometheus {
         let dir = temp_dir(name);
-        let config = dir.join("prometheus.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "global:\n  scrape_interval: {interval}\n  scrape_timeout: {interval}\nscrape_configs:\n  - job_name: video-usage\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
-            ),
-        )
-        .unwrap();
-        let prom_port = free_port();
-        let process = Running(
-            Command::new("prometheus")
-                .args([
-                    &format!("--config.file={}", config.display()),
-                    &format!("--storage.tsdb.path={}", dir.join("data").display()),
-                    &format!("--web.listen-address=127.0.0.1:{prom_port}"),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap(),
+        let config = format!(
+            "global:\n  scrape_interval: {interval}\n  scrape_timeout: {interval}\nscrape_configs:\n  - job_name: video-usage\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n"
         );
+        let (process, port) = start_prometheus(&dir, &config, &dir.join("data"), &[]);
         Prometheus {
             _process: process,
-            port: prom_port,
+            port,
         }
     }
 

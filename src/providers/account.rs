@@ -39,6 +39,40 @@ pub trait Account: Send + Sync {
     fn endpoints(&self, context: &Context) -> Vec<Arc<dyn Endpoint>>;
 }
 
+/// The [`Account`] methods every account type has alike, for a type with
+/// the `account`, `quotas` and `prices` keys: its labels (`provider` is
+/// `$provider`), its billing keys, and its fetch key (its `Debug` without
+/// quotas and prices, which secrets print as `<redacted>`).
+macro_rules! account_keys {
+    ($provider:expr) => {
+        fn provider(&self) -> &'static str {
+            $provider
+        }
+
+        fn name(&self) -> &str {
+            &self.account
+        }
+
+        fn quotas(&self) -> &$crate::billing::Quotas {
+            &self.quotas
+        }
+
+        fn prices(&self) -> Option<&$crate::billing::Prices> {
+            self.prices.as_ref()
+        }
+
+        fn fetch_key(&self) -> String {
+            let fetch = Self {
+                quotas: $crate::billing::Quotas::default(),
+                prices: None,
+                ..self.clone()
+            };
+            format!("{fetch:?}")
+        }
+    };
+}
+pub(crate) use account_keys;
+
 /// What a provider's endpoints are built from: the global settings they
 /// use, the shared HTTP client and the clock.
 pub struct Context<'a> {

@@ -2,7 +2,7 @@
 //! processes on 127.0.0.1.
 
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 /// The exporter binary under test.
@@ -39,4 +39,22 @@ pub fn temp_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// A real Prometheus on 127.0.0.1 with `config` (its YAML, written into
+/// `dir`), its TSDB in `data`, and `args`; and the port it listens on.
+pub fn start_prometheus(dir: &Path, config: &str, data: &Path, args: &[&str]) -> (Running, u16) {
+    let file = dir.join("prometheus.yml");
+    std::fs::write(&file, config).unwrap();
+    let port = free_port();
+    let process = Command::new("prometheus")
+        .arg(format!("--config.file={}", file.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (Running(process), port)
 }

@@ -23,9 +23,8 @@ use futures_util::{stream, StreamExt as _, TryStreamExt as _};
 use time::OffsetDateTime;
 use tokio::sync::Mutex;
 
-use super::account::{Account, Context};
+use super::account::{account_keys, Account, Context};
 use super::{BoxFuture, Endpoint, ProviderError, Schedule};
-use crate::billing::{Prices, Quotas};
 use crate::exposition::{Snapshot, SnapshotBuilder};
 use crate::period::{Bounds, Period};
 use client::{AppUsage, Client, Date};
@@ -36,30 +35,7 @@ pub use config::ScaleEngineAccount;
 pub const PROVIDER: &str = "scaleengine";
 
 impl Account for ScaleEngineAccount {
-    fn provider(&self) -> &'static str {
-        PROVIDER
-    }
-
-    fn name(&self) -> &str {
-        &self.account
-    }
-
-    fn quotas(&self) -> &Quotas {
-        &self.quotas
-    }
-
-    fn prices(&self) -> Option<&Prices> {
-        self.prices.as_ref()
-    }
-
-    fn fetch_key(&self) -> String {
-        let fetch = ScaleEngineAccount {
-            quotas: Quotas::default(),
-            prices: None,
-            ..self.clone()
-        };
-        format!("{fetch:?}")
-    }
+    account_keys!(PROVIDER);
 
     fn data_key(&self) -> String {
         format!(

@@ -21,9 +21,8 @@ use std::time::Duration;
 use futures_util::{stream, StreamExt as _};
 use tokio::sync::watch;
 
-use super::account::{Account, Context};
+use super::account::{account_keys, Account, Context};
 use super::{BoxFuture, Endpoint, ProviderError, Schedule};
-use crate::billing::{Prices, Quotas};
 use crate::cardinality::Cardinality;
 use crate::exposition::{
     ExcludedIds, Number, Snapshot, SnapshotBuilder, TableBuilder,
@@ -114,30 +113,7 @@ enum Targets {
 }
 
 impl Account for WowzaAccount {
-    fn provider(&self) -> &'static str {
-        PROVIDER
-    }
-
-    fn name(&self) -> &str {
-        &self.account
-    }
-
-    fn quotas(&self) -> &Quotas {
-        &self.quotas
-    }
-
-    fn prices(&self) -> Option<&Prices> {
-        self.prices.as_ref()
-    }
-
-    fn fetch_key(&self) -> String {
-        let fetch = WowzaAccount {
-            quotas: Quotas::default(),
-            prices: None,
-            ..self.clone()
-        };
-        format!("{fetch:?}")
-    }
+    account_keys!(PROVIDER);
 
     fn data_key(&self) -> String {
         format!(
