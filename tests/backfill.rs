@@ -77,17 +77,12 @@ impl Providers {
         request.insert("limit".into(), 1000.into());
         request.insert("offset".into(), 0.into());
         let body = signed_json(request, &self.scaleengine.api_secret);
-        let answer: Value = self
-            .http
-            .post(self.sim.scaleengine_url())
-            .form(&[("json", body.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .map(|t| serde_json::from_str(&t).unwrap())
-            .unwrap();
+        let answer = json(
+            self.http
+                .post(self.sim.scaleengine_url())
+                .form(&[("json", body.as_str())]),
+        )
+        .await;
         let rows = answer["usage"].as_array().expect("usage rows");
         assert!(rows.len() < 1000, "one page");
         rows.iter()
@@ -102,25 +97,20 @@ impl Providers {
     async fn wowza_target_bytes(&self, from: OffsetDateTime, to: OffsetDateTime) -> u64 {
         let format =
             time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        let answer: Value = self
-            .http
-            .get(format!(
-                "{}/usage/network/stream_targets",
-                self.sim.wowza_url()
-            ))
-            .query(&[
-                ("from", from.format(&format).unwrap()),
-                ("to", to.format(&format).unwrap()),
-            ])
-            .header("wsc-api-key", &self.wowza.api_key)
-            .header("wsc-access-key", &self.wowza.access_key)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .map(|t| serde_json::from_str(&t).unwrap())
-            .unwrap();
+        let answer = json(
+            self.http
+                .get(format!(
+                    "{}/usage/network/stream_targets",
+                    self.sim.wowza_url()
+                ))
+                .query(&[
+                    ("from", from.format(&format).unwrap()),
+                    ("to", to.format(&format).unwrap()),
+                ])
+                .header("wsc-api-key", &self.wowza.api_key)
+                .header("wsc-access-key", &self.wowza.access_key),
+        )
+        .await;
         answer["stream_targets"]
             .as_array()
             .expect("stream targets")
@@ -128,6 +118,12 @@ impl Providers {
             .map(|t| t["bytes_used"].as_u64().unwrap())
             .sum()
     }
+}
+
+/// The JSON answer to `request`.
+async fn json(request: reqwest::RequestBuilder) -> Value {
+    let text = request.send().await.unwrap().text().await.unwrap();
+    serde_json::from_str(&text).unwrap()
 }
 
 /// Where the clocks are: the second day of April 2024.
