@@ -476,3 +476,87 @@ async fn hourly_steps_sample_wowza_every_hour_and_scaleengine_at_each_days_end()
     let throttled = sim.wowza.calls().iter().filter(|c| c.status == 429).count();
     assert!(throttled > 0, "the throttle was met");
 }
+
+/// Turns the ScaleEngine API's answers into failures after `after` steps.
+struct FailAfter<'a> {
+    sim: &'a Simulator,
+    after: u64,
+    steps: std::sync::atomic::AtomicU64,
+}
+
+impl video_usage_exporter::backfill::Progress for FailAfter<'_> {
+    fn start(&self, _: u64, _: u64) {}
+    fn step(&self, _: u64) {
+        let done = self.steps.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        if done == self.after {
+            self.sim
+                .scaleengine
+                .set_failure(Some("Service unavailable"));
+        }
+    }
+}
+
+/// A run that fails at its third step keeps the two steps it wrote; the
+/// same command then resumes after them, and the file is byte for byte
+/// what an uninterrupted run writes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_backfill_resumes_to_the_same_file() {
+    use video_usage_exporter::backfill::{run, Range};
+    let moved = datetime!(2024-03-10 06:00 UTC);
+    let clock = Arc::new(ManualClock::new(SystemTime::from(moved)));
+    let (se, wsc) = (scaleengine::history_account(9), wowza::history_account());
+    let sim = Simulator::start_with_clock(se.clone(), wsc.clone(), clock.clone())
+        .await
+        .unwrap();
+    let yaml = format!(
+        "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\n    max_series: 4\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month]\n",
+        sim.scaleengine_url(),
+        se.api_key,
+        se.api_secret,
+        se.cdn_id,
+        sim.wowza_url(),
+        wsc.api_key,
+        wsc.access_key,
+    );
+    let config = video_usage_exporter::config::Config::parse(&yaml, "t.yml").unwrap();
+    let range = Range::new(
+        datetime!(2024-02-27 0:00 UTC),
+        datetime!(2024-03-03 0:00 UTC),
+        Duration::from_secs(86_400),
+        SystemTime::from(moved),
+    )
+    .unwrap();
+    let dir = temp_dir("backfill-resume");
+    let (whole, resumed) = (dir.join("whole.om"), dir.join("resumed.om"));
+    run(&config, range, Some(&whole), clock.clone(), &Quiet)
+        .await
+        .unwrap();
+
+    let failing = FailAfter {
+        sim: &sim,
+        after: 2,
+        steps: Default::default(),
+    };
+    let error = run(&config, range, Some(&resumed), clock.clone(), &failing)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("scaleengine account `se`") && error.contains("2024-02-29T23:59:59Z"),
+        "{error}"
+    );
+    assert!(error.contains("run the same command again"), "{error}");
+    let progress = std::fs::read_to_string(dir.join("resumed.om.progress")).unwrap();
+    assert!(progress.contains("steps_done=2\n"), "{progress}");
+
+    sim.scaleengine.set_failure(None);
+    let summary = run(&config, range, Some(&resumed), clock, &Quiet)
+        .await
+        .unwrap();
+    assert_eq!((summary.resumed, summary.steps), (2, 3));
+    assert_eq!(
+        std::fs::read(&resumed).unwrap(),
+        std::fs::read(&whole).unwrap(),
+        "resumed = uninterrupted"
+    );
+}
