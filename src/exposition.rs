@@ -536,9 +536,14 @@ struct Column {
 }
 
 /// The sample lines of one family in one snapshot: text, or a table's
-/// column that is rendered on first use.
+/// column that is rendered on first use; and, once a scraper asks for
+/// gzip, their compressed segment. Both live as long as the snapshot, so an
+/// unchanged snapshot is compressed once however often others change.
 #[derive(Debug, Clone)]
-pub struct Samples(Repr);
+pub struct Samples {
+    repr: Repr,
+    segment: Arc<OnceLock<crate::deflate::Segment>>,
+}
 
 #[derive(Debug, Clone)]
 enum Repr {
@@ -548,15 +553,22 @@ enum Repr {
 
 impl From<Bytes> for Samples {
     fn from(text: Bytes) -> Samples {
-        Samples(Repr::Text(text))
+        Samples::new(Repr::Text(text))
     }
 }
 
 impl Samples {
+    fn new(repr: Repr) -> Samples {
+        Samples {
+            repr,
+            segment: Arc::default(),
+        }
+    }
+
     /// The lines as one buffer, shared by every scrape that sends them; a
     /// table's column is rendered by the first caller.
     pub fn text(&self) -> Bytes {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(text) => text.clone(),
             Repr::Column(column) => column
                 .text
@@ -575,7 +587,7 @@ impl Samples {
     /// Hands the lines to `write` in order, in pieces: a column not
     /// rendered yet is rendered a chunk at a time and not kept.
     pub fn write_chunks(&self, mut write: impl FnMut(&[u8])) {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(text) => write(text),
             Repr::Column(column) => match column.text.get() {
                 Some(text) => write(text),
@@ -589,6 +601,17 @@ impl Samples {
                 }
             },
         }
+    }
+
+    /// The lines as an independent deflate segment, compressed by the first
+    /// caller (a column not rendered yet streams into the compressor, a
+    /// chunk at a time) and shared with every later one.
+    pub fn segment(&self) -> &crate::deflate::Segment {
+        self.segment.get_or_init(|| {
+            let mut writer = crate::deflate::SegmentWriter::default();
+            self.write_chunks(|chunk| writer.write(chunk));
+            writer.finish()
+        })
     }
 }
 
@@ -801,7 +824,7 @@ impl SnapshotBuilder {
                 };
                 self.families.push((
                     family,
-                    Building::Done(Samples(Repr::Column(Arc::new(column)))),
+                    Building::Done(Samples::new(Repr::Column(Arc::new(column)))),
                 ));
             }
         }

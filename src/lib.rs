@@ -8,6 +8,7 @@
 pub mod billing;
 pub mod clock;
 pub mod config;
+pub mod deflate;
 pub mod exposition;
 pub mod metrics;
 pub mod period;
