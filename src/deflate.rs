@@ -1,6 +1,6 @@
 //! Gzip bodies made of pieces that are compressed once each and reused:
-//! every piece is a [`Segment`], its own raw deflate stream (a fresh
-//! compressor, no dictionary shared with any other piece) ending in a
+//! every piece is a [`Segment`], its own raw deflate stream (a compressor
+//! in its initial state, no dictionary shared with any other piece) ending in a
 //! completed sync flush, so it is byte-aligned and has no final block, and
 //! segments can follow one another in any order within one gzip member. A
 //! body is the gzip header, segments, one final stream, and a trailer whose
@@ -10,7 +10,7 @@
 //! `Write::flush` can stop before it does (issue 16: when miniz_oxide still
 //! holds output from an earlier call, its next call only drains that
 //! output, and flate2 takes a short drain for a finished flush); our own
-//! loop, [`compress_all`], repeats the call until one returns with room to
+//! loop, `compress_all`, repeats the call until one returns with room to
 //! spare.
 
 use bytes::Bytes;
@@ -41,44 +41,79 @@ impl Segment {
     }
 }
 
-/// Compresses one piece, fed in chunks, into a [`Segment`].
-pub struct SegmentWriter {
+/// Compresses pieces into [`Segment`]s and bodies, one after another, with
+/// one compressor that is reset before each: every segment starts from a
+/// fresh state (no dictionary from the piece before), and a scrape that
+/// compresses hundreds of small pieces does not build a compressor (some
+/// hundreds of KiB to allocate and clear) for each.
+pub struct Deflater {
     compress: Compress,
-    crc: Crc,
-    data: Vec<u8>,
+    /// Where output is made; each segment keeps an exact copy.
+    out: Vec<u8>,
 }
 
-impl Default for SegmentWriter {
+impl Default for Deflater {
     fn default() -> Self {
-        SegmentWriter {
+        Deflater {
             compress: Compress::new(Compression::fast(), false),
-            crc: Crc::new(),
-            data: Vec::new(),
+            out: Vec::new(),
         }
     }
 }
 
-impl SegmentWriter {
-    /// The next bytes of the piece.
-    pub fn write(&mut self, chunk: &[u8]) {
-        self.crc.update(chunk);
+impl Deflater {
+    /// The segment of one piece, which `feed` hands to its argument in
+    /// chunks, in order.
+    pub fn segment(&mut self, feed: impl FnOnce(&mut dyn FnMut(&[u8]))) -> Segment {
+        self.compress.reset();
+        self.out.clear();
+        let mut crc = Crc::new();
+        feed(&mut |chunk| {
+            crc.update(chunk);
+            compress_all(
+                &mut self.compress,
+                chunk,
+                &mut self.out,
+                FlushCompress::None,
+            );
+        });
+        compress_all(&mut self.compress, &[], &mut self.out, FlushCompress::Sync);
+        Segment {
+            data: Bytes::copy_from_slice(&self.out),
+            crc,
+        }
+    }
+
+    /// A gzip body, as chunks to send in order: the header, each segment,
+    /// then `last` as a final deflate stream of its own, and one trailer
+    /// for all.
+    pub fn gzip_body<'a>(
+        &mut self,
+        segments: impl IntoIterator<Item = &'a Segment>,
+        last: &[u8],
+    ) -> Vec<Bytes> {
+        let mut body = vec![Bytes::from_static(&GZIP_HEADER)];
+        let mut crc = Crc::new();
+        for segment in segments {
+            crc.combine(&segment.crc);
+            body.push(segment.data.clone());
+        }
+        self.compress.reset();
+        self.out.clear();
         compress_all(
             &mut self.compress,
-            chunk,
-            &mut self.data,
-            FlushCompress::None,
+            last,
+            &mut self.out,
+            FlushCompress::Finish,
         );
-    }
-
-    /// The segment of everything written, flushed to a byte boundary.
-    pub fn finish(mut self) -> Segment {
-        compress_all(&mut self.compress, &[], &mut self.data, FlushCompress::Sync);
-        // Kept for as long as the piece: not with the room it was made in.
-        self.data.shrink_to_fit();
-        Segment {
-            data: Bytes::from(self.data),
-            crc: self.crc,
-        }
+        body.push(Bytes::copy_from_slice(&self.out));
+        crc.update(last);
+        // The input's length mod 2^32, as the gzip trailer holds it.
+        let mut trailer = Vec::with_capacity(8);
+        trailer.extend_from_slice(&crc.sum().to_le_bytes());
+        trailer.extend_from_slice(&crc.amount().to_le_bytes());
+        body.push(Bytes::from(trailer));
+        body
     }
 }
 
@@ -110,39 +145,13 @@ fn compress_all(
     }
 }
 
-/// A gzip body, as chunks to send in order: the header, each segment, then
-/// `last` as a final deflate stream of its own, and one trailer for all.
-pub fn gzip_body<'a>(segments: impl IntoIterator<Item = &'a Segment>, last: &[u8]) -> Vec<Bytes> {
-    let mut body = vec![Bytes::from_static(&GZIP_HEADER)];
-    let mut crc = Crc::new();
-    for segment in segments {
-        crc.combine(&segment.crc);
-        body.push(segment.data.clone());
-    }
-    let mut compress = Compress::new(Compression::fast(), false);
-    let mut data = Vec::with_capacity(last.len() / 4 + DEFLATE_ROOM);
-    compress_all(&mut compress, last, &mut data, FlushCompress::Finish);
-    body.push(Bytes::from(data));
-    crc.update(last);
-    // The input's length mod 2^32, as the gzip trailer holds it.
-    let mut trailer = Vec::with_capacity(8);
-    trailer.extend_from_slice(&crc.sum().to_le_bytes());
-    trailer.extend_from_slice(&crc.amount().to_le_bytes());
-    body.push(Bytes::from(trailer));
-    body
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::io::Read as _;
 
-    fn segment(chunks: &[&[u8]]) -> Segment {
-        let mut writer = SegmentWriter::default();
-        for chunk in chunks {
-            writer.write(chunk);
-        }
-        writer.finish()
+    fn segment(deflater: &mut Deflater, chunks: &[&[u8]]) -> Segment {
+        deflater.segment(|write| chunks.iter().for_each(|chunk| write(chunk)))
     }
 
     #[test]
@@ -152,17 +161,21 @@ mod tests {
         let large: Vec<u8> = (0..3_000_000u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 27) as u8 + b'a')
             .collect();
-        let (a, b, empty) = (
-            segment(&[b"first\n"]),
-            segment(&[&large[..1_000_000], &large[1_000_000..]]),
-            segment(&[]),
-        );
-        let body = gzip_body([&b, &a, &empty, &b, &a], b"last\n").concat();
+        let line: &[u8] = b"a line that the next piece repeats\n";
+        let mut deflater = Deflater::default();
+        let a = segment(&mut deflater, &[line]);
+        // Decodes first in the body only if it refers to nothing of `a`.
+        let repeats = segment(&mut deflater, &[line, line, line]);
+        let b = segment(&mut deflater, &[&large[..1_000_000], &large[1_000_000..]]);
+        let empty = segment(&mut deflater, &[]);
+        let body = deflater
+            .gzip_body([&repeats, &b, &a, &empty, &b, &a], b"last\n")
+            .concat();
         let mut decoded = Vec::new();
         flate2::read::GzDecoder::new(&body[..])
             .read_to_end(&mut decoded)
             .expect("one gzip member");
-        let expected = [&large[..], b"first\n", &large, b"first\n", b"last\n"].concat();
+        let expected = [line, line, line, &large, line, &large, line, b"last\n"].concat();
         assert!(decoded == expected, "decoded {} bytes", decoded.len());
     }
 }

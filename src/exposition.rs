@@ -604,14 +604,11 @@ impl Samples {
     }
 
     /// The lines as an independent deflate segment, compressed by the first
-    /// caller (a column not rendered yet streams into the compressor, a
-    /// chunk at a time) and shared with every later one.
-    pub fn segment(&self) -> &crate::deflate::Segment {
-        self.segment.get_or_init(|| {
-            let mut writer = crate::deflate::SegmentWriter::default();
-            self.write_chunks(|chunk| writer.write(chunk));
-            writer.finish()
-        })
+    /// caller with its `deflater` (a column not rendered yet streams into
+    /// it, a chunk at a time) and shared with every later one.
+    pub fn segment(&self, deflater: &mut crate::deflate::Deflater) -> &crate::deflate::Segment {
+        self.segment
+            .get_or_init(|| deflater.segment(|write| self.write_chunks(write)))
     }
 }
 

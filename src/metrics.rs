@@ -434,10 +434,13 @@ impl Exposition {
             chunks.push(Bytes::from(own));
             return chunks;
         }
-        crate::deflate::gzip_body(
-            providers.pieces.iter().map(Samples::segment),
-            own.as_bytes(),
-        )
+        let mut deflater = crate::deflate::Deflater::default();
+        let segments: Vec<_> = providers
+            .pieces
+            .iter()
+            .map(|piece| piece.segment(&mut deflater))
+            .collect();
+        deflater.gzip_body(segments, own.as_bytes())
     }
 
     /// Replaces the gauges from the configuration (a reload); served from
@@ -602,7 +605,9 @@ mod tests {
     fn render(snapshots: &[Arc<Snapshot>], headers: &[Header], own: &[u8]) -> Bodies {
         let (pieces, headers) = group_families(snapshots, headers);
         // Compressed first: tables not rendered yet stream into the compressor.
-        let gzip = crate::deflate::gzip_body(pieces.iter().map(Samples::segment), own);
+        let mut deflater = crate::deflate::Deflater::default();
+        let segments: Vec<_> = pieces.iter().map(|p| p.segment(&mut deflater)).collect();
+        let gzip = deflater.gzip_body(segments, own);
         let mut text = pieces
             .iter()
             .map(Samples::text)
@@ -787,18 +792,20 @@ mod tests {
                 let decoded = gzip_command_gunzip(&gzip);
                 assert_same(&format!("{what}, gzip -dc"), &decoded, &bodies.text);
             }
-            // Both bodies are alive: a chunk at the same address is the same one.
+            // Both bodies are alive: a chunk at the same address is the same
+            // one. A segment not compressed yet would be a new one.
+            let mut deflater = crate::deflate::Deflater::default();
             let sent_first = addresses(&first.gzip);
             let sent_second = addresses(&second.gzip);
             for (snapshot, replaced) in after.iter().zip(&replaced) {
                 for f in snapshot.families() {
-                    let at = f.samples.segment().data().as_ptr();
+                    let at = f.samples.segment(&mut deflater).data().as_ptr();
                     prop_assert!(sent_second.contains(&at), "a piece of the second body");
                     prop_assert_eq!(sent_first.contains(&at), !replaced, "reused unless replaced");
                 }
             }
             for (family, header) in &second.headers {
-                let at = header.segment().data().as_ptr();
+                let at = header.segment(&mut deflater).data().as_ptr();
                 let before = first.headers.iter().any(|(f, _)| std::ptr::eq(*f, *family));
                 prop_assert!(sent_second.contains(&at));
                 prop_assert_eq!(sent_first.contains(&at), before, "a family's header is reused");
