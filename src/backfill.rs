@@ -207,7 +207,7 @@ pub async fn run(
         snapshots.extend(configured.iter().cloned());
         let stamp = at.unix_timestamp().to_string();
         let mut writer = Stamped::new(&mut out, &stamp);
-        for piece in group_families(&snapshots) {
+        for piece in group_families(&snapshots, &[]).0 {
             piece.write_chunks(|chunk| writer.write(chunk));
         }
         writer.write(status_text(states).as_bytes());

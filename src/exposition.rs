@@ -502,9 +502,14 @@ struct Column {
 }
 
 /// The sample lines of one family in one snapshot: text, or a table's
-/// column that is rendered on first use.
+/// column that is rendered on first use; and, once a scraper asks for
+/// gzip, their compressed segment. Both live as long as the snapshot, so an
+/// unchanged snapshot is compressed once however often others change.
 #[derive(Debug, Clone)]
-pub struct Samples(Repr);
+pub struct Samples {
+    repr: Repr,
+    segment: Arc<OnceLock<crate::deflate::Segment>>,
+}
 
 #[derive(Debug, Clone)]
 enum Repr {
@@ -514,15 +519,22 @@ enum Repr {
 
 impl From<Bytes> for Samples {
     fn from(text: Bytes) -> Samples {
-        Samples(Repr::Text(text))
+        Samples::new(Repr::Text(text))
     }
 }
 
 impl Samples {
+    fn new(repr: Repr) -> Samples {
+        Samples {
+            repr,
+            segment: Arc::default(),
+        }
+    }
+
     /// The lines as one buffer, shared by every scrape that sends them; a
     /// table's column is rendered by the first caller.
     pub fn text(&self) -> Bytes {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(text) => text.clone(),
             Repr::Column(column) => column
                 .text
@@ -541,7 +553,7 @@ impl Samples {
     /// Hands the lines to `write` in order, in pieces: a column not
     /// rendered yet is rendered a chunk at a time and not kept.
     pub fn write_chunks(&self, mut write: impl FnMut(&[u8])) {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(text) => write(text),
             Repr::Column(column) => match column.text.get() {
                 Some(text) => write(text),
@@ -555,6 +567,14 @@ impl Samples {
                 }
             },
         }
+    }
+
+    /// The lines as an independent deflate segment, compressed by the first
+    /// caller with its `deflater` (a column not rendered yet streams into
+    /// it, a chunk at a time) and shared with every later one.
+    pub fn segment(&self, deflater: &mut crate::deflate::Deflater) -> &crate::deflate::Segment {
+        self.segment
+            .get_or_init(|| deflater.segment(|write| self.write_chunks(write)))
     }
 }
 
@@ -777,7 +797,7 @@ impl SnapshotBuilder {
                 };
                 self.families.push((
                     family,
-                    Building::Done(Samples(Repr::Column(Arc::new(column)))),
+                    Building::Done(Samples::new(Repr::Column(Arc::new(column)))),
                 ));
             }
         }

@@ -16,6 +16,7 @@ pub mod billing;
 pub mod cardinality;
 pub mod clock;
 pub mod config;
+pub mod deflate;
 pub mod exposition;
 pub mod metrics;
 pub mod period;

@@ -3,7 +3,9 @@
 //! Provider data arrives pre-rendered in snapshots; what is left at scrape
 //! time is grouping each family's samples from every snapshot under one
 //! HELP/TYPE header. That body is kept and reused until a snapshot changes,
-//! so a scrape of a large account copies bytes and does no formatting.
+//! so a scrape of a large account copies bytes and does no formatting. For
+//! gzip each piece keeps its own compressed segment ([`crate::deflate`]):
+//! a change compresses the changed snapshot's pieces again, not the body.
 //! Self-metrics are ordinary prometheus-client metrics plus one collector
 //! that reads the refresh state. prometheus-client writes OpenMetrics; for a
 //! scraper that did not ask for it we rewrite that small part into the
@@ -11,12 +13,11 @@
 //! `# EOF`), since provider gauges are identical in both.
 
 use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use flate2::{Compress, Compression, Crc, FlushCompress, Status};
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::Counter;
@@ -374,21 +375,18 @@ pub struct Exposition {
 }
 
 /// The provider data of one generation of snapshots: the snapshots' own
-/// samples under one header per family, and, once a scraper asks for
-/// gzip, their deflate stream.
+/// samples under one header per family. Each piece keeps its own deflate
+/// segment, so a new generation compresses only its new pieces.
 #[derive(Default)]
 struct ProviderPart {
     generation: Option<u64>,
     pieces: Vec<Samples>,
-    deflated: OnceLock<Deflated>,
+    /// Each family's header, kept from generation to generation.
+    headers: Vec<Header>,
 }
 
-/// Raw deflate ending in a sync flush (not final), and the CRC-32 of its
-/// input: a gzip body is this, then the self-metrics deflated on their own.
-struct Deflated {
-    data: Bytes,
-    crc: Crc,
-}
+/// A family's `# HELP` and `# TYPE` lines.
+type Header = (&'static GaugeFamily, Samples);
 
 impl Exposition {
     pub fn new(
@@ -451,7 +449,8 @@ impl Exposition {
 
     /// A full body in `format`, gzip-compressed when `gzip`, as chunks to
     /// send in order. Provider data is shared, not copied; with gzip only
-    /// the self-metrics are compressed per scrape.
+    /// the self-metrics and the pieces of snapshots that no scrape has
+    /// compressed yet are compressed.
     pub fn render(&self, format: Format, gzip: bool) -> Vec<Bytes> {
         let providers = self.provider_part();
         let mut own = String::new();
@@ -473,10 +472,13 @@ impl Exposition {
             chunks.push(Bytes::from(own));
             return chunks;
         }
-        let deflated = providers
-            .deflated
-            .get_or_init(|| deflate(&providers.pieces));
-        gzip_body(deflated, own.as_bytes())
+        let mut deflater = crate::deflate::Deflater::default();
+        let segments: Vec<_> = providers
+            .pieces
+            .iter()
+            .map(|piece| piece.segment(&mut deflater))
+            .collect();
+        deflater.gzip_body(segments, own.as_bytes())
     }
 
     /// Replaces the gauges from the configuration (a reload); served from
@@ -508,102 +510,23 @@ impl Exposition {
                 .filter_map(|t| t.snapshot())
                 .chain(self.configured.load().iter().cloned())
                 .collect();
+            let (pieces, headers) = group_families(&snapshots, &cached.headers);
             *cached = Arc::new(ProviderPart {
                 generation: Some(generation),
-                pieces: group_families(&snapshots),
-                deflated: OnceLock::new(),
+                pieces,
+                headers,
             });
         }
         cached.clone()
     }
 }
 
-/// A gzip member header: deflate, no name or time, unknown OS.
-const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255];
-
-/// Least free output space for one compressor call. zlib's contract is that
-/// a flush is complete once a call returns with output space left; this
-/// much room also exceeds the largest block any deflate backend buffers
-/// internally, so no call ever returns with output still held back.
-const DEFLATE_ROOM: usize = 256 * 1024;
-
-/// Raw deflate of `pieces` ending in a completed sync flush: byte-aligned,
-/// no final block, so another deflate stream may follow it. Samples not
-/// rendered yet are rendered a chunk at a time, not kept.
-fn deflate(pieces: &[Samples]) -> Deflated {
-    let mut crc = Crc::new();
-    let mut compress = Compress::new(Compression::fast(), false);
-    let mut data = Vec::with_capacity(DEFLATE_ROOM);
-    for piece in pieces {
-        piece.write_chunks(|chunk| {
-            crc.update(chunk);
-            compress_all(&mut compress, chunk, &mut data, FlushCompress::None);
-        });
-    }
-    compress_all(&mut compress, &[], &mut data, FlushCompress::Sync);
-    Deflated {
-        data: Bytes::from(data),
-        crc,
-    }
-}
-
-/// A complete raw deflate stream (final block included) of `input`.
-fn deflate_final(input: &[u8]) -> Vec<u8> {
-    let mut compress = Compress::new(Compression::fast(), false);
-    let mut data = Vec::with_capacity(input.len() / 4 + DEFLATE_ROOM);
-    compress_all(&mut compress, input, &mut data, FlushCompress::Finish);
-    data
-}
-
-/// Feeds all of `input` to `compress` with `flush`, repeating the call
-/// until the input is consumed and a call returns with room to spare (the
-/// flush, if any, is then complete).
-fn compress_all(
-    compress: &mut Compress,
-    mut input: &[u8],
-    out: &mut Vec<u8>,
-    flush: FlushCompress,
-) {
-    loop {
-        if out.capacity() - out.len() < DEFLATE_ROOM {
-            out.reserve(DEFLATE_ROOM.max(out.len() / 2));
-        }
-        let before = compress.total_in();
-        let status = compress
-            .compress_vec(input, out, flush)
-            .expect("deflate of in-memory data cannot fail");
-        input = &input[usize::try_from(compress.total_in() - before).expect("fits memory")..];
-        let done = match flush {
-            FlushCompress::Finish => status == Status::StreamEnd,
-            _ => input.is_empty() && out.len() < out.capacity(),
-        };
-        if done {
-            return;
-        }
-    }
-}
-
-/// The gzip body: header, the provider part's deflate (sync-flushed), the
-/// self-metrics' own final deflate stream, and one trailer for both.
-fn gzip_body(providers: &Deflated, own: &[u8]) -> Vec<Bytes> {
-    let mut own_crc = Crc::new();
-    own_crc.update(own);
-    let mut crc = Crc::new();
-    crc.combine(&providers.crc);
-    crc.combine(&own_crc);
-    let mut trailer = Vec::with_capacity(8);
-    trailer.extend_from_slice(&crc.sum().to_le_bytes());
-    trailer.extend_from_slice(&crc.amount().to_le_bytes());
-    vec![
-        Bytes::from_static(&GZIP_HEADER),
-        providers.data.clone(),
-        Bytes::from(deflate_final(own)),
-        Bytes::from(trailer),
-    ]
-}
-
-/// Each family once: its header, then the samples of every snapshot.
-pub(crate) fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Samples> {
+/// Each family once: its header (the one in `headers` when it is there),
+/// then the samples of every snapshot; and the headers used.
+pub(crate) fn group_families(
+    snapshots: &[Arc<Snapshot>],
+    headers: &[Header],
+) -> (Vec<Samples>, Vec<Header>) {
     let mut order: Vec<&'static GaugeFamily> = Vec::new();
     for s in snapshots {
         for f in s.families() {
@@ -613,11 +536,22 @@ pub(crate) fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Samples> {
         }
     }
     let mut chunks = Vec::new();
+    let mut used = Vec::with_capacity(order.len());
     for family in order {
-        chunks.push(Samples::from(Bytes::from(format!(
-            "# HELP {0} {1}\n# TYPE {0} gauge\n",
-            family.name, family.help
-        ))));
+        let header = headers
+            .iter()
+            .find(|(f, _)| std::ptr::eq(*f, family))
+            .map_or_else(
+                || {
+                    Samples::from(Bytes::from(format!(
+                        "# HELP {0} {1}\n# TYPE {0} gauge\n",
+                        family.name, family.help
+                    )))
+                },
+                |(_, header)| header.clone(),
+            );
+        chunks.push(header.clone());
+        used.push((family, header));
         for s in snapshots {
             for f in s
                 .families()
@@ -628,7 +562,7 @@ pub(crate) fn group_families(snapshots: &[Arc<Snapshot>]) -> Vec<Samples> {
             }
         }
     }
-    chunks
+    (chunks, used)
 }
 
 /// Rewrites prometheus-client's OpenMetrics output into text format 0.0.4.
@@ -696,21 +630,42 @@ mod tests {
         APP_BYTES, APP_REQUESTS, VIDEOS, VIDEO_BYTES, VIDEO_REQUESTS,
     };
     use proptest::prelude::*;
+    use std::collections::HashSet;
     use std::io::{Read as _, Write as _};
     use std::process::{Command, Stdio};
 
-    /// The provider part and the gzip body for it followed by `own`.
-    fn bodies(snapshots: &[Arc<Snapshot>], own: &[u8]) -> (Vec<u8>, Vec<u8>) {
-        let chunks = group_families(snapshots);
-        // Deflated first: tables not rendered yet stream into the compressor.
-        let gzip = gzip_body(&deflate(&chunks), own).concat();
-        let mut text = chunks
+    /// One generation's bodies: `snapshots` followed by `own`, with the
+    /// family headers of the generation before kept.
+    struct Bodies {
+        headers: Vec<Header>,
+        /// The gzip body's chunks, as a scrape sends them.
+        gzip: Vec<Bytes>,
+        text: Vec<u8>,
+    }
+
+    fn render(snapshots: &[Arc<Snapshot>], headers: &[Header], own: &[u8]) -> Bodies {
+        let (pieces, headers) = group_families(snapshots, headers);
+        // Compressed first: tables not rendered yet stream into the compressor.
+        let mut deflater = crate::deflate::Deflater::default();
+        let segments: Vec<_> = pieces.iter().map(|p| p.segment(&mut deflater)).collect();
+        let gzip = deflater.gzip_body(segments, own);
+        let mut text = pieces
             .iter()
             .map(Samples::text)
             .collect::<Vec<_>>()
             .concat();
         text.extend_from_slice(own);
-        (text, gzip)
+        Bodies {
+            headers,
+            gzip,
+            text,
+        }
+    }
+
+    /// The text body of `snapshots` followed by `own`, and the gzip body.
+    fn bodies(snapshots: &[Arc<Snapshot>], own: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        let bodies = render(snapshots, &[], own);
+        (bodies.text, bodies.gzip.concat())
     }
 
     fn flate2_gunzip(body: &[u8]) -> Vec<u8> {
@@ -792,44 +747,51 @@ mod tests {
         }
     }
 
-    /// Snapshots of random sample lines, up to several megabytes each,
-    /// built from a seed so that large inputs are cheap to describe.
+    /// A snapshot of random sample lines, up to several megabytes, built
+    /// from a seed so that large inputs are cheap to describe.
+    fn random_snapshot() -> impl Strategy<Value = Arc<Snapshot>> {
+        (any::<u64>(), 0usize..60_000, 1usize..200).prop_map(|(seed, lines, alphabet)| {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let mut b = SnapshotBuilder::new("acct");
+            // Half the snapshots hold a table: rendered in chunks when deflated.
+            let mut rows = rng.bool().then(|| Rows::new(&VIDEOS));
+            for i in 0..lines {
+                let len = rng.usize(0..120);
+                let url: String = (0..len)
+                    .map(|_| char::from_u32(32 + rng.u32(0..alphabet as u32)).unwrap_or('x'))
+                    .collect();
+                if let Some(rows) = &mut rows {
+                    let values = [
+                        Some(rng.u64(..1 << 40).into()),
+                        Some(rng.u64(..1 << 40).into()),
+                    ];
+                    rows.add(&[&url], values);
+                    continue;
+                }
+                let family = if rng.bool() {
+                    &VIDEO_BYTES
+                } else {
+                    &VIDEO_REQUESTS
+                };
+                let id = i.to_string();
+                b.gauge(family, &[("video_url", &url), ("i", &id)], rng.u64(..));
+            }
+            if let Some(rows) = rows {
+                let mut table = b.table(&VIDEOS);
+                table.rows(&["app"], rows);
+                table.finish();
+            }
+            Arc::new(b.finish())
+        })
+    }
+
     fn random_snapshots() -> impl Strategy<Value = Vec<Arc<Snapshot>>> {
-        let snapshot =
-            (any::<u64>(), 0usize..60_000, 1usize..200).prop_map(|(seed, lines, alphabet)| {
-                let mut rng = fastrand::Rng::with_seed(seed);
-                let mut b = SnapshotBuilder::new("acct");
-                // Half the snapshots hold a table: rendered in chunks when deflated.
-                let mut rows = rng.bool().then(|| Rows::new(&VIDEOS));
-                for i in 0..lines {
-                    let len = rng.usize(0..120);
-                    let url: String = (0..len)
-                        .map(|_| char::from_u32(32 + rng.u32(0..alphabet as u32)).unwrap_or('x'))
-                        .collect();
-                    if let Some(rows) = &mut rows {
-                        let values = [
-                            Some(rng.u64(..1 << 40).into()),
-                            Some(rng.u64(..1 << 40).into()),
-                        ];
-                        rows.add(&[&url], values);
-                        continue;
-                    }
-                    let family = if rng.bool() {
-                        &VIDEO_BYTES
-                    } else {
-                        &VIDEO_REQUESTS
-                    };
-                    let id = i.to_string();
-                    b.gauge(family, &[("video_url", &url), ("i", &id)], rng.u64(..));
-                }
-                if let Some(rows) = rows {
-                    let mut table = b.table(&VIDEOS);
-                    table.rows(&["app"], rows);
-                    table.finish();
-                }
-                Arc::new(b.finish())
-            });
-        proptest::collection::vec(snapshot, 0..4)
+        proptest::collection::vec(random_snapshot(), 0..4)
+    }
+
+    /// Where the chunks of a body are in memory: equal for a shared chunk.
+    fn addresses(chunks: &[Bytes]) -> HashSet<*const u8> {
+        chunks.iter().map(|c| c.as_ptr()).collect()
     }
 
     proptest! {
@@ -843,6 +805,52 @@ mod tests {
             let (text, gzip) = bodies(&snapshots, &own);
             assert_same("flate2", &flate2_gunzip(&gzip), &text);
             assert_same("gzip -dc", &gzip_command_gunzip(&gzip), &text);
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_new_generation_compresses_only_the_replaced_snapshots(
+            before in random_snapshots(),
+            replaced in proptest::collection::vec(any::<bool>(), 4),
+            replacements in proptest::collection::vec(random_snapshot(), 4),
+            own in proptest::collection::vec(any::<u8>(), 0..5_000),
+        ) {
+            let first = render(&before, &[], &own);
+            let after: Vec<Arc<Snapshot>> = before
+                .iter()
+                .zip(replaced.iter().zip(&replacements))
+                .map(|(kept, (replaced, new))| {
+                    if *replaced { new.clone() } else { kept.clone() }
+                })
+                .collect();
+            let second = render(&after, &first.headers, &own);
+            for (what, bodies) in [("first", &first), ("second", &second)] {
+                let gzip = bodies.gzip.concat();
+                assert_same(&format!("{what}, flate2"), &flate2_gunzip(&gzip), &bodies.text);
+                let decoded = gzip_command_gunzip(&gzip);
+                assert_same(&format!("{what}, gzip -dc"), &decoded, &bodies.text);
+            }
+            // Both bodies are alive: a chunk at the same address is the same
+            // one. A segment not compressed yet would be a new one.
+            let mut deflater = crate::deflate::Deflater::default();
+            let sent_first = addresses(&first.gzip);
+            let sent_second = addresses(&second.gzip);
+            for (snapshot, replaced) in after.iter().zip(&replaced) {
+                for f in snapshot.families() {
+                    let at = f.samples.segment(&mut deflater).data().as_ptr();
+                    prop_assert!(sent_second.contains(&at), "a piece of the second body");
+                    prop_assert_eq!(sent_first.contains(&at), !replaced, "reused unless replaced");
+                }
+            }
+            for (family, header) in &second.headers {
+                let at = header.segment(&mut deflater).data().as_ptr();
+                let before = first.headers.iter().any(|(f, _)| std::ptr::eq(*f, *family));
+                prop_assert!(sent_second.contains(&at));
+                prop_assert_eq!(sent_first.contains(&at), before, "a family's header is reused");
+            }
         }
     }
 }
