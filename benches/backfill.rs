@@ -14,6 +14,8 @@
 //! Environment: `VUE_BENCH_URLS` (default 1000).
 //! Run: `cargo bench --bench backfill`.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -22,19 +24,7 @@ use time::{Month, OffsetDateTime};
 use video_usage_exporter::simulator::scaleengine::{daily_usage, history_account};
 use video_usage_exporter::simulator::{wowza, Simulator};
 
-const BIN: &str = env!("CARGO_BIN_EXE_video-usage-exporter");
-
-/// Peak resident memory of process `pid` so far, from /proc.
-fn peak_rss_kib(pid: u32) -> Option<u64> {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()?
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
-}
+use common::{env_u64, peak_rss_kib, BIN};
 
 /// `date` moved back by `months` calendar months (day 1 stays day 1).
 fn months_before(date: time::Date, months: u8) -> time::Date {
@@ -139,9 +129,7 @@ fn serve_with_prometheus(dir: &Path, output: &Path, series: &str, stamp: i64, ex
 }
 
 fn main() {
-    let urls: u64 = std::env::var("VUE_BENCH_URLS")
-        .ok()
-        .map_or(1000, |v| v.parse().expect("a whole number"));
+    let urls = env_u64("VUE_BENCH_URLS").unwrap_or(1000);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let se = history_account(urls);
     let sim = runtime

@@ -20,11 +20,15 @@
 //! `VUE_CHURN_REFRESH` (phase (b)'s Wowza refresh interval, default 1500ms).
 //! Run: `cargo bench --bench churn`.
 
+mod common;
+
 use std::io::Read as _;
 use std::time::{Duration, Instant};
 
 use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
+
+use common::{env_u64, percentile, start_exporter, value, Child};
 
 /// Prometheus 3's `Accept` header for a scrape.
 const ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
@@ -40,41 +44,12 @@ const WOWZA_RESOURCES: [&str; 6] = [
     "viewer_data",
 ];
 
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.parse().expect("a whole number"))
-}
-
-/// Kills the exporter when it is no longer needed, however the run ends.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// CPU time (user + system) the process `pid` has used so far.
 fn cpu_time(pid: u32) -> Duration {
     let stat = procfs::process::Process::new(pid as i32)
         .and_then(|p| p.stat())
         .expect("/proc/<pid>/stat of the exporter");
     Duration::from_secs_f64((stat.utime + stat.stime) as f64 / procfs::ticks_per_second() as f64)
-}
-
-fn value(line: &str) -> u64 {
-    let text = line.rsplit_once(' ').expect("a sample line").1;
-    text.parse()
-        .or_else(|_| text.parse::<f64>().map(|v| v as u64))
-        .expect("a number")
-}
-
-fn percentile(times: &[Duration], p: usize) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    sorted[(sorted.len() * p / 100).min(sorted.len() - 1)]
 }
 
 /// What every body must hold.
@@ -127,7 +102,7 @@ impl Expect {
 }
 
 /// One phase's exporter: the Wowza accounts refreshed every `refresh`.
-async fn start_exporter(sim: &Simulator, refresh: &str, dir: &std::path::Path) -> (Child, String) {
+async fn start_churn(sim: &Simulator, refresh: &str, dir: &std::path::Path) -> (Child, String) {
     let mut yaml = format!(
         "scaleengine:\n  - account: main\n    api_url: {}\n    api_key: bench-key\n    api_secret: bench-secret\n    cdn_id: 1\n    apps: [huge]\n    periods: [month]\n    refresh_interval: 1h\nwowza:\n",
         sim.scaleengine_url()
@@ -146,39 +121,7 @@ async fn start_exporter(sim: &Simulator, refresh: &str, dir: &std::path::Path) -
     }
     let config = dir.join(format!("churn-{refresh}.yml"));
     std::fs::write(&config, yaml).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut exporter = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_video-usage-exporter"))
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let client = reqwest::Client::new();
-    let ready = format!("http://127.0.0.1:{port}/-/ready");
-    let started = Instant::now();
-    loop {
-        if let Some(exit) = exporter.0.try_wait().unwrap() {
-            panic!(
-                "the exporter exited ({exit}); config:\n{}",
-                std::fs::read_to_string(&config).unwrap()
-            );
-        }
-        let status = client.get(&ready).send().await.map(|r| r.status().as_u16());
-        if status.is_ok_and(|s| s == 200) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "no data after 10 minutes"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (exporter, port) = start_exporter(&config).await;
     (exporter, format!("http://127.0.0.1:{port}/metrics"))
 }
 
@@ -297,7 +240,7 @@ async fn main() {
     println!(
         "{urls} URLs and {WOWZA_ACCOUNTS} Wowza accounts; a gzip scrape every {every:?} for {seconds} s per phase; every body checked"
     );
-    let (exporter, url) = start_exporter(&sim, "1h", &dir).await;
+    let (exporter, url) = start_churn(&sim, "1h", &dir).await;
     let still = phase(
         "(a) no changes",
         exporter.0.id(),
@@ -308,7 +251,7 @@ async fn main() {
     )
     .await;
     drop(exporter);
-    let (exporter, url) = start_exporter(&sim, &refresh, &dir).await;
+    let (exporter, url) = start_churn(&sim, &refresh, &dir).await;
     let name = format!("(b) Wowza refreshed every {refresh}");
     let churn = phase(&name, exporter.0.id(), &url, seconds, every, &expect).await;
     drop(exporter);

@@ -16,29 +16,23 @@
 //! `benches/compare.sh` runs them all side by side.
 //! Run: `cargo bench --bench scrape`.
 
+mod common;
+
 use std::io::Read as _;
 use std::time::{Duration, Instant};
 
 use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
 
-/// Peak resident memory of process `pid`, from /proc.
+use common::{env_u64, peak_rss_kib, percentile, start_exporter, value};
+
+/// Peak resident memory of process `pid`, in MiB.
 fn peak_rss_mib(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(f64::NAN, |kb| kb / 1024.0)
+    peak_rss_kib(pid).map_or(f64::NAN, |kb| kb as f64 / 1024.0)
 }
 
-fn env_u64(name: &str) -> Option<u64> {
-    std::env::var(name)
-        .ok()
-        .map(|v| v.parse().expect("a whole number"))
+fn median(times: &[Duration]) -> Duration {
+    percentile(times, 50)
 }
 
 /// What a body must hold: the per-URL series of each family (`urls`, or
@@ -70,29 +64,6 @@ impl Expect {
         assert_eq!(requests_series, self.url_series, "per-URL request series");
         assert_eq!(bytes_sum, self.bytes_total, "sum over the URLs");
         assert_eq!(app_bytes, Some(self.bytes_total), "app total");
-    }
-}
-
-fn value(line: &str) -> u64 {
-    let text = line.rsplit_once(' ').expect("a sample line").1;
-    text.parse()
-        .or_else(|_| text.parse::<f64>().map(|v| v as u64))
-        .expect("a number")
-}
-
-fn median(times: &[Duration]) -> Duration {
-    let mut sorted = times.to_vec();
-    sorted.sort();
-    sorted[sorted.len() / 2]
-}
-
-/// Kills the exporter when the benchmark ends, however it ends.
-struct Child(std::process::Child);
-
-impl Drop for Child {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 
@@ -243,33 +214,9 @@ async fn main() {
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("bench.yml");
     std::fs::write(&config, yaml).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
     let started = Instant::now();
-    let exporter = Child(
-        std::process::Command::new(env!("CARGO_BIN_EXE_video-usage-exporter"))
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
+    let (exporter, port) = start_exporter(&config).await;
     let client = reqwest::Client::new();
-    let ready = format!("http://127.0.0.1:{port}/-/ready");
-    loop {
-        let status = client.get(&ready).send().await.map(|r| r.status().as_u16());
-        if status.is_ok_and(|s| s == 200) {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(600),
-            "no data after 10 minutes"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
     let first = started.elapsed();
     println!(
         "URLs: {urls}, max_series: {}, one period; every body checked",

@@ -52,12 +52,58 @@ fn have(tools: &[&str]) -> bool {
 /// The simulators' own answers, asked for over HTTP as any client would.
 struct Providers {
     sim: Simulator,
+    clock: Arc<ManualClock>,
     scaleengine: scaleengine::Account,
     wowza: wowza::Account,
     http: reqwest::Client,
 }
 
 impl Providers {
+    /// The simulators in their daily-history mode (`urls` ScaleEngine
+    /// URLs), on a clock fixed at `moved`.
+    async fn start(moved: OffsetDateTime, urls: u64) -> Providers {
+        let clock = Arc::new(ManualClock::new(SystemTime::from(moved)));
+        let (scaleengine, wowza) = (scaleengine::history_account(urls), wowza::history_account());
+        let sim = Simulator::start_with_clock(scaleengine.clone(), wowza.clone(), clock.clone())
+            .await
+            .unwrap();
+        Providers {
+            sim,
+            clock,
+            scaleengine,
+            wowza,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// A config of one account of each (`se` and `wsc`), with the key
+    /// lines `scaleengine` and `wowza` (each ending in a newline) added.
+    fn yaml(&self, scaleengine: &str, wowza: &str) -> String {
+        let indent = |keys: &str| {
+            keys.lines()
+                .map(|line| format!("    {line}\n"))
+                .collect::<String>()
+        };
+        format!(
+            "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n{}wowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n{}",
+            self.sim.scaleengine_url(),
+            self.scaleengine.api_key,
+            self.scaleengine.api_secret,
+            self.scaleengine.cdn_id,
+            indent(scaleengine),
+            self.sim.wowza_url(),
+            self.wowza.api_key,
+            self.wowza.access_key,
+            indent(wowza),
+        )
+    }
+
+    /// [`Providers::yaml`], parsed.
+    fn config(&self, scaleengine: &str, wowza: &str) -> video_usage_exporter::config::Config {
+        video_usage_exporter::config::Config::parse(&self.yaml(scaleengine, wowza), "t.yml")
+            .unwrap()
+    }
+
     /// An app's `video.usage` bytes for a month, or a day of it: the sum
     /// of every row the API lists.
     async fn scaleengine_bytes(&self, app: &str, year: i32, month: u8, day: Option<u8>) -> u64 {
@@ -189,33 +235,14 @@ fn three_months_backfilled_serve_the_providers_numbers_from_a_real_prometheus() 
     }
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let _guard = runtime.enter();
-    let clock = Arc::new(ManualClock::new(SystemTime::from(MOVED)));
-    let (se, wsc) = (scaleengine::history_account(30), wowza::history_account());
-    let sim = runtime
-        .block_on(Simulator::start_with_clock(se.clone(), wsc.clone(), clock))
-        .unwrap();
-    let providers = Providers {
-        sim,
-        scaleengine: se,
-        wowza: wsc,
-        http: reqwest::Client::new(),
-    };
+    let providers = runtime.block_on(Providers::start(MOVED, 30));
     let dir = temp_dir("backfill-e2e");
     let config = dir.join("config.yml");
-    std::fs::write(
-        &config,
-        format!(
-            "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\n    max_series: 8\n    exclude: [\"file-00000[0-3]\\\\.mp4\"]\n    quotas: {{egress_bytes: {{month: 1TB}}}}\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month, day, previous_month]\n",
-            providers.sim.scaleengine_url(),
-            providers.scaleengine.api_key,
-            providers.scaleengine.api_secret,
-            providers.scaleengine.cdn_id,
-            providers.sim.wowza_url(),
-            providers.wowza.api_key,
-            providers.wowza.access_key,
-        ),
-    )
-    .unwrap();
+    let yaml = providers.yaml(
+        "periods: [month, day, previous_month]\nmax_series: 8\nexclude: [\"file-00000[0-3]\\\\.mp4\"]\nquotas: {egress_bytes: {month: 1TB}}\n",
+        "periods: [month, day, previous_month]\n",
+    );
+    std::fs::write(&config, yaml).unwrap();
 
     // The binary on the moved clock, in its own process group with faketime.
     let output = dir.join("history.om");
@@ -413,23 +440,13 @@ impl video_usage_exporter::backfill::Progress for Quiet {
 async fn hourly_steps_sample_wowza_every_hour_and_scaleengine_at_each_days_end() {
     use video_usage_exporter::backfill::{run, Range};
     let moved = datetime!(2024-03-03 06:00 UTC);
-    let clock = Arc::new(ManualClock::new(SystemTime::from(moved)));
-    let (se, wsc) = (scaleengine::history_account(6), wowza::history_account());
-    let sim = Simulator::start_with_clock(se.clone(), wsc.clone(), clock.clone())
-        .await
-        .unwrap();
-    sim.wowza.throttle_first(1, 1);
-    let yaml = format!(
-        "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day]\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [day]\n    viewer_data: false\n",
-        sim.scaleengine_url(),
-        se.api_key,
-        se.api_secret,
-        se.cdn_id,
-        sim.wowza_url(),
-        wsc.api_key,
-        wsc.access_key,
+    let providers = Providers::start(moved, 6).await;
+    providers.sim.wowza.throttle_first(1, 1);
+    let config = providers.config(
+        "periods: [month, day]\n",
+        "periods: [day]\nviewer_data: false\n",
     );
-    let config = video_usage_exporter::config::Config::parse(&yaml, "t.yml").unwrap();
+    let clock = providers.clock.clone();
     let range = Range::new(
         datetime!(2024-03-01 0:00 UTC),
         datetime!(2024-03-03 0:00 UTC),
@@ -473,7 +490,13 @@ async fn hourly_steps_sample_wowza_every_hour_and_scaleengine_at_each_days_end()
     assert_eq!(values.len(), 48);
     assert!(values[..24].windows(2).all(|w| w[0] < w[1]), "{values:?}");
     assert!(values[24] < values[23], "a new day: {values:?}");
-    let throttled = sim.wowza.calls().iter().filter(|c| c.status == 429).count();
+    let throttled = providers
+        .sim
+        .wowza
+        .calls()
+        .iter()
+        .filter(|c| c.status == 429)
+        .count();
     assert!(throttled > 0, "the throttle was met");
 }
 
@@ -503,22 +526,12 @@ impl video_usage_exporter::backfill::Progress for FailAfter<'_> {
 async fn an_interrupted_backfill_resumes_to_the_same_file() {
     use video_usage_exporter::backfill::{run, Range};
     let moved = datetime!(2024-03-10 06:00 UTC);
-    let clock = Arc::new(ManualClock::new(SystemTime::from(moved)));
-    let (se, wsc) = (scaleengine::history_account(9), wowza::history_account());
-    let sim = Simulator::start_with_clock(se.clone(), wsc.clone(), clock.clone())
-        .await
-        .unwrap();
-    let yaml = format!(
-        "scaleengine:\n  - account: se\n    api_url: {}\n    api_key: {}\n    api_secret: {}\n    cdn_id: {}\n    periods: [month, day, previous_month]\n    max_series: 4\nwowza:\n  - account: wsc\n    api_url: {}\n    api_key: {}\n    access_key: {}\n    periods: [month]\n",
-        sim.scaleengine_url(),
-        se.api_key,
-        se.api_secret,
-        se.cdn_id,
-        sim.wowza_url(),
-        wsc.api_key,
-        wsc.access_key,
+    let providers = Providers::start(moved, 9).await;
+    let config = providers.config(
+        "periods: [month, day, previous_month]\nmax_series: 4\n",
+        "periods: [month]\n",
     );
-    let config = video_usage_exporter::config::Config::parse(&yaml, "t.yml").unwrap();
+    let (clock, sim) = (providers.clock.clone(), &providers.sim);
     let range = Range::new(
         datetime!(2024-02-27 0:00 UTC),
         datetime!(2024-03-03 0:00 UTC),
@@ -533,7 +546,7 @@ async fn an_interrupted_backfill_resumes_to_the_same_file() {
         .unwrap();
 
     let failing = FailAfter {
-        sim: &sim,
+        sim,
         after: 2,
         steps: Default::default(),
     };
