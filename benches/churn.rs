@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use video_usage_exporter::simulator::scaleengine::huge_account;
 use video_usage_exporter::simulator::{wowza, Simulator};
 
-use common::{env_u64, percentile, start_exporter, value, Child};
+use common::{env_u64, percentile, start_exporter, Child};
 
 /// Prometheus 3's `Accept` header for a scrape.
 const ACCEPT: &str = "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2";
@@ -54,8 +54,7 @@ fn cpu_time(pid: u32) -> Duration {
 
 /// What every body must hold.
 struct Expect {
-    urls: u64,
-    bytes_total: u64,
+    scaleengine: common::Expect,
 }
 
 impl Expect {
@@ -65,25 +64,12 @@ impl Expect {
     fn check(&self, text: &[u8]) -> Vec<String> {
         let text = std::str::from_utf8(text).expect("the body is UTF-8");
         assert!(text.ends_with("\n# EOF\n"), "an OpenMetrics body");
-        let (mut bytes_series, mut requests_series, mut bytes_sum) = (0, 0, 0u64);
-        let mut app_bytes = None;
         let mut wowza = Vec::new();
-        for line in text.lines() {
-            if line.starts_with("scaleengine_video_bytes{") {
-                bytes_series += 1;
-                bytes_sum += value(line);
-            } else if line.starts_with("scaleengine_video_requests{") {
-                requests_series += 1;
-            } else if line.starts_with("scaleengine_app_bytes{") {
-                app_bytes = Some(value(line));
-            } else if line.starts_with("wowza_cloud_") {
+        self.scaleengine.check(text, |line| {
+            if line.starts_with("wowza_cloud_") {
                 wowza.push(line.to_string());
             }
-        }
-        assert_eq!(bytes_series, self.urls, "per-URL byte series");
-        assert_eq!(requests_series, self.urls, "per-URL request series");
-        assert_eq!(bytes_sum, self.bytes_total, "sum over the URLs");
-        assert_eq!(app_bytes, Some(self.bytes_total), "app total");
+        });
         for i in 0..WOWZA_ACCOUNTS {
             let account = format!("account=\"churn-{i}\"");
             let windows = wowza
@@ -229,8 +215,10 @@ async fn main() {
     let refresh = std::env::var("VUE_CHURN_REFRESH").unwrap_or_else(|_| "1500ms".into());
     let account = huge_account(urls, "bench-key", "bench-secret");
     let expect = Expect {
-        urls,
-        bytes_total: account.apps[0].month.iter().map(|r| r.bytes).sum(),
+        scaleengine: common::Expect {
+            url_series: urls,
+            bytes_total: account.apps[0].month.iter().map(|r| r.bytes).sum(),
+        },
     };
     let sim = Simulator::start(account, wowza::demo_account())
         .await

@@ -37,6 +37,39 @@ pub fn value(line: &str) -> u64 {
         .expect("a number")
 }
 
+/// What a body must hold of the one-app ScaleEngine account the scrape
+/// benches serve (`huge_account`).
+pub struct Expect {
+    /// Per-URL series of each family (URLs, or `max_series` + 1).
+    pub url_series: u64,
+    pub bytes_total: u64,
+}
+
+impl Expect {
+    /// Panics unless `text` holds every per-URL series of the account and
+    /// its exact totals; hands every other line to `other`.
+    pub fn check(&self, text: &str, mut other: impl FnMut(&str)) {
+        let (mut bytes_series, mut requests_series, mut bytes_sum) = (0, 0, 0u64);
+        let mut app_bytes = None;
+        for line in text.lines() {
+            if line.starts_with("scaleengine_video_bytes{") {
+                bytes_series += 1;
+                bytes_sum += value(line);
+            } else if line.starts_with("scaleengine_video_requests{") {
+                requests_series += 1;
+            } else if line.starts_with("scaleengine_app_bytes{") {
+                app_bytes = Some(value(line));
+            } else {
+                other(line);
+            }
+        }
+        assert_eq!(bytes_series, self.url_series, "per-URL byte series");
+        assert_eq!(requests_series, self.url_series, "per-URL request series");
+        assert_eq!(bytes_sum, self.bytes_total, "sum over the URLs");
+        assert_eq!(app_bytes, Some(self.bytes_total), "app total");
+    }
+}
+
 /// The `p`th percentile of `times` (50: the median).
 pub fn percentile(times: &[Duration], p: usize) -> Duration {
     let mut sorted = times.to_vec();
