@@ -25,7 +25,7 @@ use std::time::{Duration, SystemTime};
 
 use futures_util::future::try_join_all;
 use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
+use time::{OffsetDateTime, UtcOffset};
 
 use crate::billing;
 use crate::clock::Clock;
@@ -72,6 +72,7 @@ impl Range {
         step: Duration,
         now: SystemTime,
     ) -> Result<Range, RangeError> {
+        let (from, to) = (from.to_offset(UtcOffset::UTC), to.to_offset(UtcOffset::UTC));
         let secs = step.as_secs();
         if step.subsec_nanos() != 0
             || secs == 0
@@ -116,7 +117,7 @@ pub enum BackfillError {
     #[error("cannot build the HTTP client: {0}")]
     Client(#[from] reqwest::Error),
     /// `what`: the provider, account, endpoint, period and step.
-    #[error("{what}: {error} (run the same command again to resume from this step)")]
+    #[error("{what}: {error}")]
     Provider {
         what: String,
         error: Box<ProviderError>,
@@ -189,7 +190,7 @@ pub async fn run(
         .into_iter()
         .map(Arc::new)
         .collect();
-    let mut out = Output::open(output, range)?;
+    let mut out = Output::open(output, range, accounts_digest(config))?;
     let mut summary = Summary {
         resumed: out.done,
         ..Summary::default()
@@ -336,7 +337,11 @@ struct Output {
     writer: BufWriter<Box<dyn Write>>,
     /// The file and its progress record; `None` for standard output.
     file: Option<(PathBuf, PathBuf)>,
+    /// The file again, to put it on disk before the record says so.
+    sync: Option<File>,
     range: Range,
+    /// What the accounts were (a digest): a run resumes only its own file.
+    accounts: String,
     /// Steps written (by earlier runs, then this one).
     done: u64,
     bytes: u64,
@@ -346,13 +351,16 @@ const EOF: &[u8] = b"# EOF\n";
 
 impl Output {
     /// Standard output, or `path`: created, or, when a progress record of
-    /// the same range is beside it, cut back to the last whole step.
-    fn open(path: Option<&Path>, range: Range) -> Result<Output, BackfillError> {
+    /// the same range and `accounts` is beside it, cut back to the last
+    /// whole step.
+    fn open(path: Option<&Path>, range: Range, accounts: String) -> Result<Output, BackfillError> {
         let Some(path) = path else {
             return Ok(Output {
                 writer: BufWriter::new(Box::new(std::io::stdout())),
                 file: None,
+                sync: None,
                 range,
+                accounts,
                 done: 0,
                 bytes: 0,
             });
@@ -363,7 +371,7 @@ impl Output {
             error,
         };
         let (done, bytes) = match std::fs::read_to_string(&record) {
-            Ok(text) => Self::resume_point(&text, range, &record)?,
+            Ok(text) => Self::resume_point(&text, range, &accounts, &record)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 if path.exists() {
                     return Err(BackfillError::Resume(format!(
@@ -387,13 +395,23 @@ impl Output {
             .truncate(false)
             .open(path)
             .map_err(io)?;
+        let length = file.metadata().map_err(io)?.len();
+        if length < bytes {
+            return Err(BackfillError::Resume(format!(
+                "{} holds {length} bytes, less than the {bytes} its progress record says were written: it is not the run's file; remove both to start over",
+                path.display()
+            )));
+        }
         file.set_len(bytes).map_err(io)?;
         let mut file = file;
         std::io::Seek::seek(&mut file, std::io::SeekFrom::End(0)).map_err(io)?;
+        let sync = file.try_clone().map_err(io)?;
         let mut output = Output {
             writer: BufWriter::new(Box::new(file)),
             file: Some((path.to_path_buf(), record)),
+            sync: Some(sync),
             range,
+            accounts,
             done,
             bytes,
         };
@@ -403,29 +421,42 @@ impl Output {
         Ok(output)
     }
 
-    /// Steps done and bytes written, from a progress record of `range`.
-    fn resume_point(text: &str, range: Range, record: &Path) -> Result<(u64, u64), BackfillError> {
+    /// Steps done and bytes written, from a progress record of `range`
+    /// and `accounts`.
+    fn resume_point(
+        text: &str,
+        range: Range,
+        accounts: &str,
+        record: &Path,
+    ) -> Result<(u64, u64), BackfillError> {
         let field = |key: &str| {
             text.lines()
                 .find_map(|l| l.strip_prefix(key)?.strip_prefix('='))
                 .map(str::to_string)
         };
-        let same = field("range") == Some(Self::describe(range));
         let numbers = field("steps_done")
             .and_then(|n| n.parse().ok())
             .zip(field("bytes").and_then(|n| n.parse().ok()));
-        match numbers {
-            Some(point) if same => Ok(point),
-            Some(_) => Err(BackfillError::Resume(format!(
+        let Some(point) = numbers else {
+            return Err(BackfillError::Resume(format!(
+                "{}: not a progress record",
+                record.display()
+            )));
+        };
+        if field("range") != Some(Self::describe(range)) {
+            return Err(BackfillError::Resume(format!(
                 "{} is a run of another range ({}); remove it and the output to start this one",
                 record.display(),
                 field("range").unwrap_or_default()
-            ))),
-            None => Err(BackfillError::Resume(format!(
-                "{}: not a progress record",
-                record.display()
-            ))),
+            )));
         }
+        if field("accounts").as_deref() != Some(accounts) {
+            return Err(BackfillError::Resume(format!(
+                "{} is a run of another configuration (accounts, periods, cardinality controls, credentials or shard changed); remove it and the output to start this one",
+                record.display()
+            )));
+        }
+        Ok(point)
     }
 
     fn describe(range: Range) -> String {
@@ -456,6 +487,9 @@ impl Output {
     fn step_done(&mut self, done: u64) -> Result<(), BackfillError> {
         self.done = done;
         self.writer.flush().map_err(|e| self.error(e))?;
+        if let Some(file) = &self.sync {
+            file.sync_data().map_err(|e| self.error(e))?;
+        }
         self.record()
     }
 
@@ -465,8 +499,9 @@ impl Output {
             return Ok(());
         };
         let text = format!(
-            "range={}\nsteps_done={}\nbytes={}\n",
+            "range={}\naccounts={}\nsteps_done={}\nbytes={}\n",
             Self::describe(self.range),
+            self.accounts,
             self.done,
             self.bytes
         );
@@ -496,6 +531,28 @@ impl Output {
     }
 }
 
+/// A digest of what every account is fetched with and what its data
+/// means (secrets digested, never kept): a progress record of other
+/// accounts, periods, cardinality controls or credentials is not resumed.
+fn accounts_digest(config: &Config) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut prints: Vec<_> = config.fingerprints().into_iter().collect();
+    prints.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut hash = Sha256::new();
+    for ((provider, account), print) in prints {
+        for part in [
+            provider.as_bytes(),
+            account.as_bytes(),
+            &print.fetch,
+            &print.data,
+        ] {
+            hash.update(part.len().to_le_bytes());
+            hash.update(part);
+        }
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// `<output>.progress`.
 fn progress_path(output: &Path) -> PathBuf {
     let mut name = output.as_os_str().to_owned();
@@ -516,6 +573,14 @@ mod tests {
 
     #[test]
     fn ranges_are_whole_steps_from_a_boundary_and_in_the_past() {
+        let midnight_utc = time::macros::datetime!(2025-12-01 2:00 +2);
+        let range = Range::new(midnight_utc, datetime!(2025-12-02 0:00 UTC), DAY, now()).unwrap();
+        assert_eq!(range.last_second(0), datetime!(2025-12-01 23:59:59 UTC));
+        assert_eq!(
+            range.last_second(0).offset(),
+            UtcOffset::UTC,
+            "steps end in UTC"
+        );
         let from = datetime!(2025-12-01 0:00 UTC);
         let year = Range::new(from, datetime!(2026-12-01 0:00 UTC), DAY, now()).unwrap();
         assert_eq!(year.steps(), 365);
@@ -570,7 +635,7 @@ mod tests {
     }
 
     fn output(dir: &Path, range: Range) -> Result<Output, BackfillError> {
-        Output::open(Some(&dir.join("out.om")), range)
+        Output::open(Some(&dir.join("out.om")), range, "accounts".into())
     }
 
     #[test]
@@ -596,7 +661,8 @@ mod tests {
 
     /// An interrupted run: the file holds a step and a half; the record
     /// says one step. A rerun cuts the half and goes on from step 2; a run
-    /// of another range, or over a finished file, is refused.
+    /// over a finished file, of another range or configuration, or over a
+    /// file shorter than its record, is refused.
     #[test]
     fn an_interrupted_run_resumes_after_its_last_whole_step() {
         let dir = fresh_dir("resume");
@@ -628,5 +694,21 @@ mod tests {
         };
         let error = output(&dir, other).err().unwrap().to_string();
         assert!(error.contains("another range"), "{error}");
+        let other = Output::open(Some(&dir.join("out.om")), range, "others".into());
+        let error = other.err().unwrap().to_string();
+        assert!(error.contains("another configuration"), "{error}");
+        std::fs::write(
+            dir.join("out.om.progress"),
+            format!(
+                "range={}\naccounts=accounts\nsteps_done=1\nbytes=100\n",
+                Output::describe(range)
+            ),
+        )
+        .unwrap();
+        let error = output(&dir, range).err().unwrap().to_string();
+        assert!(
+            error.contains("less than the 100"),
+            "a shorter file is not padded: {error}"
+        );
     }
 }

@@ -4,7 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -185,6 +185,18 @@ fn check_config(cli: &Cli) -> ExitCode {
     }
 }
 
+/// `--shard.index` is one of `--shard.count`'s shards.
+fn check_shard(cli: &Cli) -> anyhow::Result<()> {
+    if cli.shard_index >= cli.shard_count {
+        anyhow::bail!(
+            "--shard.index={} must be less than --shard.count={}",
+            cli.shard_index,
+            cli.shard_count
+        );
+    }
+    Ok(())
+}
+
 /// `2025-12-01` (midnight UTC) or an RFC 3339 time.
 fn instant(text: &str) -> Result<time::OffsetDateTime, String> {
     use time::format_description::well_known::Rfc3339;
@@ -192,6 +204,7 @@ fn instant(text: &str) -> Result<time::OffsetDateTime, String> {
     time::Date::parse(text, &day)
         .map(|d| d.midnight().assume_utc())
         .or_else(|_| time::OffsetDateTime::parse(text, &Rfc3339))
+        .map(|t| t.to_offset(time::UtcOffset::UTC))
         .map_err(|_| format!("`{text}` is not a date like 2025-12-01 or an RFC 3339 time"))
 }
 
@@ -208,9 +221,17 @@ fn backfill(cli: &Cli) -> ExitCode {
         unreachable!("called for the backfill command")
     };
     let result = (|| -> anyhow::Result<backfill::Summary> {
+        check_shard(cli)?;
         let config = Config::load(&cli.config_file)?.shard(cli.shard_count, cli.shard_index);
         let clock = Arc::new(SystemClock);
         let range = backfill::Range::new(*from, *to, *step, clock.now())?;
+        let settled = clock.now() - config.previous_periods.settle_time;
+        if SystemTime::from(*to) > settled {
+            eprintln!(
+                "backfill: warning: providers may still revise usage after --to for up to previous_periods.settle_time ({}); the last steps may change at the provider",
+                humantime::format_duration(config.previous_periods.settle_time)
+            );
+        }
         let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
         let bar = Bar::new();
         let started = std::time::Instant::now();
@@ -241,6 +262,11 @@ fn backfill(cli: &Cli) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("backfill: {err:#}");
+            if output.is_some() {
+                eprintln!(
+                    "backfill: run the same command again to resume after the last whole step"
+                );
+            }
             ExitCode::FAILURE
         }
     }
@@ -297,13 +323,7 @@ fn load_web(path: Option<&Path>) -> anyhow::Result<Web> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     // Flags and the web config first: a mistake there starts nothing.
     server::check_telemetry_path(&cli.telemetry_path)?;
-    if cli.shard_index >= cli.shard_count {
-        anyhow::bail!(
-            "--shard.index={} must be less than --shard.count={}",
-            cli.shard_index,
-            cli.shard_count
-        );
-    }
+    check_shard(&cli)?;
     let web = load_web(cli.web_config_file.as_deref())?;
     let options = Options {
         limits: Limits {
